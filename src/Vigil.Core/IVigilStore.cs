@@ -1,0 +1,115 @@
+using Vigil.Access;
+using Vigil.Audit;
+using Vigil.Predictions;
+using Vigil.Registry;
+
+namespace Vigil;
+
+/// <summary>
+/// Vigil's store: the registry, the audit log, predictions and outcomes, API keys.
+/// Implemented for SQLite (the default) and PostgreSQL; both pass one conformance suite.
+/// Every control-plane change writes its audit event in the same transaction, and raises <see cref="Changed"/> after commit
+/// (on PostgreSQL, every replica sharing the store sees it through LISTEN/NOTIFY).
+/// </summary>
+public interface IVigilStore : IAsyncDisposable
+{
+    /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>A description of where the data lives, with no password in it.</summary>
+    string Description { get; }
+
+    /// <summary>Raised after a control-plane change commits, in this process or (PostgreSQL) in another replica.</summary>
+    event EventHandler<ControlPlaneChange>? Changed;
+
+    /// <summary>Applies every migration not yet applied. Fails with a clear message when the database is not a Vigil store or is newer than this Vigil.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reachability and schema state, for /readyz and <c>vigil status</c>.</summary>
+    Task<StoreHealth> CheckAsync(CancellationToken cancellationToken);
+
+    // Services
+
+    /// <summary>Creates a service; Conflict when the name is taken.</summary>
+    Task<Result<ServiceDefinition>> CreateServiceAsync(ServiceDefinition service, AuditContext who, CancellationToken cancellationToken);
+
+    Task<ServiceDefinition?> GetServiceAsync(string name, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ServiceDefinition>> ListServicesAsync(CancellationToken cancellationToken);
+
+    // Versions
+
+    /// <summary>Registers a version and assigns it the next number of its service; NotFound when the service does not exist.</summary>
+    Task<Result<ModelVersion>> RegisterVersionAsync(ModelVersionDraft draft, AuditContext who, CancellationToken cancellationToken);
+
+    Task<ModelVersion?> GetVersionAsync(string service, int number, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string service, CancellationToken cancellationToken);
+
+    // Aliases
+
+    /// <summary>The service's aliases with their revision; <see cref="AliasSet.Empty"/> for a service with none yet.</summary>
+    Task<AliasSet> GetAliasesAsync(string service, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the aliases of <paramref name="service"/> with <paramref name="next"/> if they are still at
+    /// <paramref name="expectedRevision"/> (else Conflict), in one transaction with one history row per moved alias
+    /// and one audit event named <paramref name="action"/>. Every version named must exist (else NotFound).
+    /// The returned set carries the new revision.
+    /// </summary>
+    Task<Result<AliasSet>> UpdateAliasesAsync(string service, long expectedRevision, AliasSet next, string action, AuditContext who, CancellationToken cancellationToken);
+
+    /// <summary>Every alias move of the service, oldest first.</summary>
+    Task<IReadOnlyList<AliasChange>> GetAliasHistoryAsync(string service, CancellationToken cancellationToken);
+
+    // Audit
+
+    /// <summary>Appends an audit event that is not part of another store change; the id is assigned.</summary>
+    Task<AuditEvent> AppendAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+
+    /// <summary>Newest first.</summary>
+    Task<IReadOnlyList<AuditEvent>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken);
+
+    // Predictions and outcomes
+
+    /// <summary>Writes a batch of prediction records (PostgreSQL: binary COPY). A request id already stored is skipped, never duplicated.</summary>
+    Task WritePredictionsAsync(IReadOnlyList<PredictionRecord> batch, CancellationToken cancellationToken);
+
+    Task<PredictionRecord?> GetPredictionAsync(string requestId, CancellationToken cancellationToken);
+
+    /// <summary>Stores outcomes, idempotent per (request id, name): the first value is kept, repeats are counted as duplicates.</summary>
+    Task<FeedbackResult> RecordOutcomesAsync(IReadOnlyList<FeedbackOutcome> outcomes, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<FeedbackOutcome>> GetOutcomesAsync(string requestId, CancellationToken cancellationToken);
+
+    /// <summary>Per (version, arm) counts of the service's predictions at or after <paramref name="since"/> (all when null), with their joined outcomes.</summary>
+    Task<IReadOnlyList<TrafficSummary>> GetTrafficAsync(string service, DateTimeOffset? since, CancellationToken cancellationToken);
+
+    /// <summary>Outcomes whose request id matches no stored prediction.</summary>
+    Task<long> CountOrphanOutcomesAsync(CancellationToken cancellationToken);
+
+    // API keys
+
+    /// <summary>Stores a key (Conflict when the id exists) with its audit event.</summary>
+    Task<Result<ApiKey>> CreateKeyAsync(ApiKey key, AuditContext who, CancellationToken cancellationToken);
+
+    Task<ApiKey?> GetKeyAsync(string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ApiKey>> ListKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Revokes a key; NotFound when there is none with that id.</summary>
+    Task<Result<ApiKey>> RevokeKeyAsync(string id, AuditContext who, CancellationToken cancellationToken);
+}
+
+/// <summary>A committed control-plane change; <paramref name="Service"/> is null for changes not tied to one service (keys).</summary>
+public sealed record ControlPlaneChange(string? Service, string What);
+
+/// <summary>The store's state as /readyz reports it.</summary>
+/// <param name="Reachable">Whether a query went through.</param>
+/// <param name="SchemaVersion">The highest migration applied.</param>
+/// <param name="LatestSchemaVersion">The highest migration this Vigil knows.</param>
+/// <param name="Error">Why it is not ready, when it is not.</param>
+public sealed record StoreHealth(bool Reachable, int SchemaVersion, int LatestSchemaVersion, string? Error = null)
+{
+    public bool Ready => Reachable && SchemaVersion == LatestSchemaVersion;
+}

@@ -1,0 +1,37 @@
+namespace Vigil.Predictions;
+
+/// <summary>The arms a request can be served or seen by.</summary>
+public static class Arms
+{
+    public const string Champion = "champion";
+    public const string Canary = "canary";
+    public const string Shadow = "shadow";
+}
+
+/// <summary>
+/// One prediction, served or shadowed, as the recorder writes it. JSON columns are kept as text
+/// so the request path serializes once.
+/// </summary>
+/// <param name="RequestId">Unique id returned to the caller and used to join feedback.</param>
+/// <param name="At">When the request arrived.</param>
+/// <param name="Service">The service.</param>
+/// <param name="Version">The model version that answered.</param>
+/// <param name="Arm">champion, canary or shadow.</param>
+/// <param name="Key">The caller's sticky key; null when the caller sent none.</param>
+/// <param name="Attributes">JSON object of segment attributes.</param>
+/// <param name="Inputs">JSON object of the inputs as received.</param>
+/// <param name="Outputs">JSON object of the outputs; null on error.</param>
+/// <param name="LatencyMs">Time spent in the backend, in milliseconds.</param>
+/// <param name="Error">The error, when the backend failed.</param>
+public sealed record PredictionRecord(
+    string RequestId,
+    DateTimeOffset At,
+    string Service,
+    int Version,
+    string Arm,
+    string? Key,
+    string Attributes,
+    string Inputs,
+    string? Outputs,
+    double LatencyMs,
+    string? Error);
