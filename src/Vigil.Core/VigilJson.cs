@@ -1,9 +1,10 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Vigil;
 
-/// <summary>The one JSON convention of Vigil's API, store columns and CLI output: snake_case names and enum values, nulls omitted.</summary>
+/// <summary>The one JSON convention of Vigil's API, store columns and CLI output: snake_case names, kebab-case enum values, nulls written out, unknown and missing required members refused.</summary>
 public static class VigilJson
 {
     /// <summary>Options for every JSON Vigil reads or writes.</summary>
@@ -14,8 +15,10 @@ public static class VigilJson
     {
         ArgumentNullException.ThrowIfNull(options);
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // Messages quote names with ' and people read this JSON: do not escape it as \u0027. (Vigil never embeds JSON in HTML.)
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.DictionaryKeyPolicy = null;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.AllowTrailingCommas = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;

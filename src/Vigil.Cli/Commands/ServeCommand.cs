@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Vigil.Server.Hosting;
+
+namespace Vigil.Cli.Commands;
+
+/// <summary><c>vigil serve</c>: runs the Vigil server in the foreground until Ctrl+C.</summary>
+internal static class ServeCommand
+{
+    /// <summary>The store used when neither <c>--store</c> nor <c>VIGIL_STORE</c> is given.</summary>
+    public const string DefaultStore = "sqlite:vigil.db";
+
+    public static Command Create(CliContext context)
+    {
+        var urls = new Option<string[]>("--urls")
+        {
+            Description = "Addresses to listen on, repeatable or separated by ';' or ','. Beyond loopback an admin key must exist.",
+            HelpName = "url",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            DefaultValueFactory = _ => ["http://127.0.0.1:5000"],
+        };
+        urls.Validators.Add(result =>
+        {
+            foreach (var url in Split(result.GetValueOrDefault<string[]>() ?? []))
+            {
+                var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+                if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    result.AddError($"--urls '{url}': expected an address such as http://127.0.0.1:5000 or http://0.0.0.0:8080");
+                }
+            }
+        });
+        var store = new Option<string>("--store")
+        {
+            Description = "The store: sqlite:PATH, a postgres:// URL or an Npgsql connection string [env: VIGIL_STORE]",
+            HelpName = "store",
+            DefaultValueFactory = _ => context.Environment("VIGIL_STORE") is { Length: > 0 } env ? env : DefaultStore,
+        };
+        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store };
+        context.SetAction(command, async run =>
+        {
+            var options = new VigilServerOptions
+            {
+                Urls = [.. Split(run.Get(urls) ?? [])],
+                Store = run.Get(store)!,
+                TimeProvider = context.Time,
+            };
+            return await VigilServer.RunAsync(options, run.CancellationToken);
+        });
+        return command;
+    }
+
+    private static IEnumerable<string> Split(IEnumerable<string> values) =>
+        values.SelectMany(v => v.Split([';', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+}

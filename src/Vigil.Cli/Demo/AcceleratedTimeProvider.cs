@@ -1,0 +1,105 @@
+namespace Vigil.Cli.Demo;
+
+/// <summary>
+/// A clock that runs <see cref="Speed"/> times faster than an underlying real clock, so that <c>vigil demo</c> can play
+/// simulated days of traffic (and, later, a 14-day rollout) in seconds or minutes.
+/// </summary>
+/// <remarks>
+/// <para>What is accelerated and what is not:</para>
+/// <list type="bullet">
+/// <item><description><see cref="GetUtcNow"/> is simulated: <c>start + (real elapsed × speed)</c>. Everything that stamps,
+/// windows or schedules by wall-clock time (predictions, outcomes, aliases, audit, release hold times) sees simulated time.</description></item>
+/// <item><description>Timers (<see cref="CreateTimer"/>, and so <c>Task.Delay(TimeSpan, TimeProvider)</c> and
+/// <c>PeriodicTimer</c> built on this clock) are simulated too: a due time or period of one simulated hour fires after
+/// <c>1 h / speed</c> of real time, never sooner than <see cref="MinimumRealPeriod"/>, so a short simulated period cannot
+/// turn into a busy loop.</description></item>
+/// <item><description><see cref="GetTimestamp"/> (and so <see cref="TimeProvider.GetElapsedTime(long)"/>) is <b>not</b>
+/// accelerated: it measures durations of real work (request latency, backend time), which would be meaningless
+/// multiplied by the speed.</description></item>
+/// </list>
+/// <para>The simulated time is derived from the underlying clock's monotonic timestamp, so it never jumps backwards when
+/// the machine's wall clock is adjusted.</para>
+/// </remarks>
+public sealed class AcceleratedTimeProvider : TimeProvider
+{
+    /// <summary>The smallest real period a positive simulated due time or period is turned into: 1 ms.</summary>
+    public static readonly TimeSpan MinimumRealPeriod = TimeSpan.FromMilliseconds(1);
+
+    private readonly TimeProvider _real;
+    private readonly long _realStartTimestamp;
+
+    /// <summary>Creates a clock that starts at <paramref name="start"/> now and then runs <paramref name="speed"/> times faster than <paramref name="real"/>.</summary>
+    /// <param name="real">The underlying real clock (<see cref="TimeProvider.System"/>, or a fake one in tests).</param>
+    /// <param name="speed">Simulated seconds per real second; at least 1 (1 means "as fast as real time").</param>
+    /// <param name="start">The simulated time at creation. Default: the real clock's current time.</param>
+    public AcceleratedTimeProvider(TimeProvider real, double speed, DateTimeOffset? start = null)
+    {
+        ArgumentNullException.ThrowIfNull(real);
+        if (!double.IsFinite(speed) || speed < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(speed), speed, "the speed must be a finite number of at least 1");
+        }
+
+        _real = real;
+        Speed = speed;
+        _realStartTimestamp = real.GetTimestamp();
+        Start = start ?? real.GetUtcNow();
+    }
+
+    /// <summary>Simulated seconds per real second.</summary>
+    public double Speed { get; }
+
+    /// <summary>The simulated time at which this clock was created.</summary>
+    public DateTimeOffset Start { get; }
+
+    /// <summary>The simulated time elapsed since <see cref="Start"/>.</summary>
+    public TimeSpan SimulatedElapsed => ToSimulated(_real.GetElapsedTime(_realStartTimestamp));
+
+    /// <inheritdoc />
+    public override TimeZoneInfo LocalTimeZone => _real.LocalTimeZone;
+
+    /// <inheritdoc />
+    public override long TimestampFrequency => _real.TimestampFrequency;
+
+    /// <summary>The simulated current time: <see cref="Start"/> plus the real time elapsed since creation, times <see cref="Speed"/>.</summary>
+    public override DateTimeOffset GetUtcNow() => Start + SimulatedElapsed;
+
+    /// <summary>The underlying clock's timestamp, not accelerated: durations measured with it are real durations.</summary>
+    public override long GetTimestamp() => _real.GetTimestamp();
+
+    /// <summary>Creates a timer whose due time and period are simulated durations (see the class remarks).</summary>
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return new AcceleratedTimer(this, _real.CreateTimer(callback, state, ToReal(dueTime), ToReal(period)));
+    }
+
+    /// <summary>The real duration that <paramref name="simulated"/> takes on this clock. Zero and infinite (<see cref="Timeout.InfiniteTimeSpan"/>) stay as they are; a positive duration is at least <see cref="MinimumRealPeriod"/>.</summary>
+    public TimeSpan ToReal(TimeSpan simulated)
+    {
+        if (simulated == Timeout.InfiniteTimeSpan || simulated <= TimeSpan.Zero)
+        {
+            return simulated;
+        }
+
+        var ticks = simulated.Ticks / Speed;
+        return ticks < MinimumRealPeriod.Ticks ? MinimumRealPeriod : TimeSpan.FromTicks((long)Math.Ceiling(ticks));
+    }
+
+    /// <summary>The simulated duration that <paramref name="real"/> stands for on this clock.</summary>
+    public TimeSpan ToSimulated(TimeSpan real)
+    {
+        var ticks = real.Ticks * Speed;
+        return ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)Math.Round(ticks));
+    }
+
+    /// <summary>A timer of the underlying clock whose <see cref="Change"/> takes simulated durations.</summary>
+    private sealed class AcceleratedTimer(AcceleratedTimeProvider clock, ITimer inner) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.ToReal(dueTime), clock.ToReal(period));
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}

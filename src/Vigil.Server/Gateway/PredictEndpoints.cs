@@ -1,0 +1,250 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Vigil.Access;
+using Vigil.Registry;
+using Vigil.Server.Access;
+using Vigil.Server.Api;
+using Vigil.Server.Hosting;
+using Vigil.Server.Observability;
+using Vigil.Server.Routing;
+
+namespace Vigil.Server.Gateway;
+
+/// <summary><c>POST /v1/services/{service}/predict</c>: one request or a batch of <c>instances</c>.</summary>
+public static class PredictEndpoints
+{
+    public const int MaxKeyLength = 256;
+    public const int MaxAttributes = 64;
+    public const int MaxAttributeLength = 256;
+
+    public static void MapPredictEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/services/{service}/predict", PredictAsync)
+            .RequireScope(ApiScopes.Predict)
+            .WithName("Predict")
+            .WithTags("Data plane")
+            .WithSummary("Predict with the service's model")
+            .Accepts<PredictRequest>("application/json")
+            .Produces<PredictResponse>()
+            .Produces<BatchPredictResponse>()
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+    }
+
+    private static async Task<IResult> PredictAsync(
+        string service,
+        HttpRequest request,
+        RoutingState routing,
+        PredictionGateway gateway,
+        VigilMetrics metrics,
+        IOptions<VigilServerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var route = routing.Current.Find(service);
+        if (route is null)
+        {
+            return Problems.NotFound($"there is no service '{service}'; list them with 'vigil services list'");
+        }
+
+        var (document, error) = await RequestBody.ReadDocumentAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            metrics.Invalid(service);
+            return error;
+        }
+
+        using (document)
+        {
+            var root = document!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                metrics.Invalid(service);
+                return Problems.BadRequest("the body must be a JSON object: {\"key\": …, \"attributes\": {…}, \"inputs\": {…}} or {\"instances\": [ … ]}");
+            }
+
+            var batch = root.TryGetProperty("instances", out var instances);
+            var requests = new List<GatewayRequest>();
+            var errors = new List<string>();
+            var violations = new List<SchemaViolation>();
+            if (batch)
+            {
+                if (instances.ValueKind != JsonValueKind.Array)
+                {
+                    return Problems.BadRequest("'instances' must be an array");
+                }
+
+                var count = instances.GetArrayLength();
+                if (count == 0)
+                {
+                    return Problems.BadRequest("'instances' is empty; send at least one");
+                }
+
+                if (count > options.Value.MaxBatchSize)
+                {
+                    return Problems.Problem(StatusCodes.Status413PayloadTooLarge, Problems.Title(413), $"a batch holds at most {options.Value.MaxBatchSize} instances, got {count}; split it");
+                }
+
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (property.Name != "instances")
+                    {
+                        errors.Add($"unknown property '{property.Name}' next to 'instances'; put key, attributes and inputs inside each instance");
+                    }
+                }
+
+                var index = 0;
+                foreach (var instance in instances.EnumerateArray())
+                {
+                    var prefix = $"instances[{index}]";
+                    requests.Add(ReadOne(route.Service, instance, prefix, errors, violations, bareInputsAllowed: true));
+                    index++;
+                }
+            }
+            else
+            {
+                requests.Add(ReadOne(route.Service, root, prefix: null, errors, violations, bareInputsAllowed: false));
+            }
+
+            foreach (var violation in violations)
+            {
+                metrics.SchemaViolation(service, violation);
+            }
+
+            if (errors.Count > 0)
+            {
+                metrics.Invalid(service);
+                return Problems.Validation($"the request does not match the schema of '{service}' ({errors.Count} problem{(errors.Count == 1 ? "" : "s")})", errors);
+            }
+
+            var result = await gateway.PredictAsync(route, requests, cancellationToken);
+            if (!result.IsSuccess)
+            {
+                return Problems.From(result.Failure!);
+            }
+
+            var answers = result.Value!;
+            if (!batch)
+            {
+                var a = answers[0];
+                return TypedResults.Json(new PredictResponse(a.RequestId, service, a.Version, a.Arm, a.Outputs), VigilJson.Options);
+            }
+
+            var responses = answers.Select(a => new PredictResponse(a.RequestId, service, a.Version, a.Arm, a.Outputs)).ToList();
+            return TypedResults.Json(new BatchPredictResponse(service, responses), VigilJson.Options);
+        }
+    }
+
+    private static GatewayRequest ReadOne(
+        ServiceDefinition service,
+        JsonElement element,
+        string? prefix,
+        List<string> errors,
+        List<SchemaViolation> violations,
+        bool bareInputsAllowed)
+    {
+        var where = prefix is null ? string.Empty : prefix + ": ";
+        string? key = null;
+        var attributes = "{}";
+        JsonElement? inputs = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add($"{where}must be a JSON object");
+            return Empty(service);
+        }
+
+        var wrapped = element.TryGetProperty("inputs", out _);
+        if (!wrapped && bareInputsAllowed)
+        {
+            inputs = element;
+        }
+        else
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "key":
+                        if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 and <= MaxKeyLength } k)
+                        {
+                            key = k;
+                        }
+                        else if (property.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            errors.Add($"{where}'key' must be a string of 1–{MaxKeyLength} characters");
+                        }
+
+                        break;
+                    case "attributes":
+                        attributes = ReadAttributes(property.Value, where, errors);
+                        break;
+                    case "inputs":
+                        inputs = property.Value;
+                        break;
+                    default:
+                        errors.Add($"{where}unknown property '{property.Name}': a request has key, attributes and inputs");
+                        break;
+                }
+            }
+        }
+
+        if (inputs is not { } value)
+        {
+            errors.Add($"{where}'inputs' is missing: send {{\"inputs\": {{\"feature\": value, …}}}}");
+            return Empty(service);
+        }
+
+        var own = new List<SchemaViolation>();
+        var row = InputReader.Read(service, value, own);
+        foreach (var violation in own)
+        {
+            violations.Add(violation);
+            if (violation.PreventsServing)
+            {
+                errors.Add($"{where}{violation.Message}");
+            }
+        }
+
+        return new GatewayRequest(key, attributes, value.ValueKind == JsonValueKind.Object ? value.GetRawText() : "{}", row);
+    }
+
+    private static string ReadAttributes(JsonElement value, string where, List<string> errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return "{}";
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add($"{where}'attributes' must be an object of name to string, e.g. {{\"country\": \"DE\"}}");
+            return "{}";
+        }
+
+        var count = 0;
+        foreach (var attribute in value.EnumerateObject())
+        {
+            count++;
+            if (attribute.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            {
+                errors.Add($"{where}attribute '{attribute.Name}' must be a string, number or boolean");
+            }
+            else if (attribute.Name.Length > MaxAttributeLength || (attribute.Value.ValueKind == JsonValueKind.String && attribute.Value.GetString()!.Length > MaxAttributeLength))
+            {
+                errors.Add($"{where}attribute '{attribute.Name[..Math.Min(attribute.Name.Length, 32)]}' is longer than {MaxAttributeLength} characters");
+            }
+        }
+
+        if (count > MaxAttributes)
+        {
+            errors.Add($"{where}at most {MaxAttributes} attributes are allowed, got {count}");
+        }
+
+        return value.GetRawText();
+    }
+
+    private static GatewayRequest Empty(ServiceDefinition service)
+    {
+        var values = new FeatureValue[service.Inputs.Count];
+        Array.Fill(values, FeatureValue.Null);
+        return new GatewayRequest(null, "{}", "{}", new InputRow(values));
+    }
+}

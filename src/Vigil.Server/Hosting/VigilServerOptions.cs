@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Vigil.Server.Hosting;
+
+/// <summary>How <c>vigil serve</c> (or a host calling <see cref="VigilServer.StartAsync"/>) runs Vigil.</summary>
+public sealed class VigilServerOptions
+{
+    /// <summary>Addresses to listen on. Default <c>http://127.0.0.1:5000</c>. Port 0 picks a free port (see <see cref="VigilApp.Urls"/>).</summary>
+    public IList<string> Urls { get; init; } = ["http://127.0.0.1:5000"];
+
+    /// <summary>The store: <c>sqlite:PATH</c>, a <c>postgres://</c> URL or an Npgsql connection string. Default <c>sqlite:vigil.db</c>.</summary>
+    public string Store { get; init; } = "sqlite:vigil.db";
+
+    /// <summary>The clock. Default <see cref="TimeProvider.System"/>; the demo passes an accelerated one, tests a fake one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Capacity of the prediction-record channel. Default 100,000. When full, records are dropped and counted; requests still succeed.</summary>
+    [Range(1, 10_000_000)]
+    public int RecorderCapacity { get; init; } = 100_000;
+
+    /// <summary>Most records written to the store in one batch. Default 1,000.</summary>
+    [Range(1, 100_000)]
+    public int RecorderBatchSize { get; init; } = 1_000;
+
+    /// <summary>Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.</summary>
+    [Range(1_024, 1_073_741_824)]
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Most instances in one batch predict call. Default 1,000.</summary>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; init; } = 1_000;
+
+    /// <summary>How often the routing snapshot is rebuilt from the store even without a change notification. Default 30 s.</summary>
+    public TimeSpan SnapshotResync { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Minimum log level of Vigil's own console logging. Default Information.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+}

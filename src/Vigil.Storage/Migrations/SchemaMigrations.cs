@@ -1,0 +1,212 @@
+namespace Vigil.Storage.Migrations;
+
+/// <summary>
+/// Vigil's schema as an ordered list of steps, shared by SQLite and PostgreSQL. A step, once released, is never
+/// edited: a change to the schema is a new step at the end, so a store created by an older Vigil is migrated, never dropped.
+/// </summary>
+/// <remarks>
+/// Conventions: snake_case names; timestamps are <c>INTEGER</c> unix microseconds (UTC) in SQLite and <c>timestamptz</c>
+/// in PostgreSQL, both precise to the microsecond; JSON the store writes itself is <c>TEXT</c> in SQLite and <c>jsonb</c>
+/// in PostgreSQL; JSON written by callers (audit before/after, prediction rows, outcome values) is kept as text, exactly as given.
+/// </remarks>
+internal static class SchemaMigrations
+{
+    /// <summary>Every step, in order.</summary>
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "registry, aliases and audit log",
+            Sqlite: """
+                CREATE TABLE services (
+                    name        TEXT    NOT NULL PRIMARY KEY,
+                    description TEXT    NOT NULL,
+                    inputs      TEXT    NOT NULL,
+                    output      TEXT    NOT NULL,
+                    created_at  INTEGER NOT NULL
+                );
+
+                CREATE TABLE model_versions (
+                    service    TEXT    NOT NULL REFERENCES services (name),
+                    number     INTEGER NOT NULL,
+                    backend    TEXT    NOT NULL,
+                    metadata   TEXT    NOT NULL,
+                    metrics    TEXT    NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT    NOT NULL,
+                    PRIMARY KEY (service, number)
+                );
+
+                CREATE TABLE aliases (
+                    service           TEXT    NOT NULL PRIMARY KEY REFERENCES services (name),
+                    champion          INTEGER,
+                    challenger        INTEGER,
+                    previous_champion INTEGER,
+                    revision          INTEGER NOT NULL,
+                    FOREIGN KEY (service, champion) REFERENCES model_versions (service, number),
+                    FOREIGN KEY (service, challenger) REFERENCES model_versions (service, number),
+                    FOREIGN KEY (service, previous_champion) REFERENCES model_versions (service, number)
+                );
+
+                CREATE TABLE alias_history (
+                    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                    service      TEXT    NOT NULL REFERENCES services (name),
+                    alias        TEXT    NOT NULL,
+                    from_version INTEGER,
+                    to_version   INTEGER,
+                    at           INTEGER NOT NULL,
+                    actor        TEXT    NOT NULL,
+                    action       TEXT    NOT NULL,
+                    reason       TEXT
+                );
+                CREATE INDEX alias_history_service ON alias_history (service, id);
+
+                CREATE TABLE audit_events (
+                    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at      INTEGER NOT NULL,
+                    actor   TEXT    NOT NULL,
+                    action  TEXT    NOT NULL,
+                    service TEXT,
+                    target  TEXT    NOT NULL,
+                    before  TEXT,
+                    after   TEXT,
+                    reason  TEXT
+                );
+                CREATE INDEX audit_events_at ON audit_events (at);
+                CREATE INDEX audit_events_service ON audit_events (service, at);
+                """,
+            Postgres: """
+                CREATE TABLE services (
+                    name        text        NOT NULL PRIMARY KEY,
+                    description text        NOT NULL,
+                    inputs      jsonb       NOT NULL,
+                    output      jsonb       NOT NULL,
+                    created_at  timestamptz NOT NULL
+                );
+
+                CREATE TABLE model_versions (
+                    service    text        NOT NULL REFERENCES services (name),
+                    number     integer     NOT NULL,
+                    backend    jsonb       NOT NULL,
+                    metadata   jsonb       NOT NULL,
+                    metrics    jsonb       NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    created_by text        NOT NULL,
+                    PRIMARY KEY (service, number)
+                );
+
+                CREATE TABLE aliases (
+                    service           text    NOT NULL PRIMARY KEY REFERENCES services (name),
+                    champion          integer,
+                    challenger        integer,
+                    previous_champion integer,
+                    revision          bigint  NOT NULL,
+                    FOREIGN KEY (service, champion) REFERENCES model_versions (service, number),
+                    FOREIGN KEY (service, challenger) REFERENCES model_versions (service, number),
+                    FOREIGN KEY (service, previous_champion) REFERENCES model_versions (service, number)
+                );
+
+                CREATE TABLE alias_history (
+                    id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    service      text        NOT NULL REFERENCES services (name),
+                    alias        text        NOT NULL,
+                    from_version integer,
+                    to_version   integer,
+                    at           timestamptz NOT NULL,
+                    actor        text        NOT NULL,
+                    action       text        NOT NULL,
+                    reason       text
+                );
+                CREATE INDEX alias_history_service ON alias_history (service, id);
+
+                CREATE TABLE audit_events (
+                    id      bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    at      timestamptz NOT NULL,
+                    actor   text        NOT NULL,
+                    action  text        NOT NULL,
+                    service text,
+                    target  text        NOT NULL,
+                    before  text,
+                    after   text,
+                    reason  text
+                );
+                CREATE INDEX audit_events_at ON audit_events (at);
+                CREATE INDEX audit_events_service ON audit_events (service, at);
+                """),
+
+        new(2, "predictions and outcomes",
+            Sqlite: """
+                CREATE TABLE predictions (
+                    request_id TEXT    NOT NULL PRIMARY KEY,
+                    at         INTEGER NOT NULL,
+                    service    TEXT    NOT NULL,
+                    version    INTEGER NOT NULL,
+                    arm        TEXT    NOT NULL,
+                    key        TEXT,
+                    attributes TEXT    NOT NULL,
+                    inputs     TEXT    NOT NULL,
+                    outputs    TEXT,
+                    latency_ms REAL    NOT NULL,
+                    error      TEXT
+                );
+                CREATE INDEX predictions_service_at ON predictions (service, at);
+
+                CREATE TABLE outcomes (
+                    request_id  TEXT    NOT NULL,
+                    name        TEXT    NOT NULL,
+                    value       TEXT    NOT NULL,
+                    numeric     REAL,
+                    received_at INTEGER NOT NULL,
+                    PRIMARY KEY (request_id, name)
+                );
+                """,
+            Postgres: """
+                CREATE TABLE predictions (
+                    request_id text             NOT NULL PRIMARY KEY,
+                    at         timestamptz      NOT NULL,
+                    service    text             NOT NULL,
+                    version    integer          NOT NULL,
+                    arm        text             NOT NULL,
+                    key        text,
+                    attributes text             NOT NULL,
+                    inputs     text             NOT NULL,
+                    outputs    text,
+                    latency_ms double precision NOT NULL,
+                    error      text
+                );
+                CREATE INDEX predictions_service_at ON predictions (service, at);
+
+                CREATE TABLE outcomes (
+                    request_id  text             NOT NULL,
+                    name        text             NOT NULL,
+                    value       text             NOT NULL,
+                    numeric     double precision,
+                    received_at timestamptz      NOT NULL,
+                    PRIMARY KEY (request_id, name)
+                );
+                """),
+
+        new(3, "API keys",
+            Sqlite: """
+                CREATE TABLE api_keys (
+                    id          TEXT    NOT NULL PRIMARY KEY,
+                    name        TEXT    NOT NULL,
+                    scopes      INTEGER NOT NULL,
+                    secret_hash TEXT    NOT NULL,
+                    created_at  INTEGER NOT NULL,
+                    revoked_at  INTEGER
+                );
+                """,
+            Postgres: """
+                CREATE TABLE api_keys (
+                    id          text        NOT NULL PRIMARY KEY,
+                    name        text        NOT NULL,
+                    scopes      integer     NOT NULL,
+                    secret_hash text        NOT NULL,
+                    created_at  timestamptz NOT NULL,
+                    revoked_at  timestamptz
+                );
+                """),
+    ];
+
+    /// <summary>The highest step this Vigil knows.</summary>
+    public static int Latest => All[^1].Version;
+}

@@ -1,0 +1,198 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Vigil.Predictions;
+using Vigil.Storage.Migrations;
+
+namespace Vigil.Storage;
+
+/// <summary>
+/// Vigil's default store: one SQLite file in WAL mode, with foreign keys on and a busy timeout. Writes are
+/// serialized within the process (and across processes by <c>BEGIN IMMEDIATE</c>); reads use their own pooled
+/// connections and never wait for a writer. Timestamps are stored as unix microseconds.
+/// </summary>
+public sealed class SqliteStore : SqlStore
+{
+    /// <summary>How long a statement waits for another process's write lock before failing.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(5);
+
+    private const int NotADatabase = 26;
+    private const int CannotOpen = 14;
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private int _disposed;
+
+    /// <summary>A store in the file at <paramref name="path"/>; the file is created by <see cref="SqlStore.MigrateAsync"/> when missing.</summary>
+    public SqliteStore(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            ForeignKeys = true,
+            Pooling = true,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString();
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public override string Kind => "sqlite";
+
+    /// <inheritdoc />
+    public override string Description => "sqlite:" + Path;
+
+    private protected override string Location => $"'{Path}'";
+
+    private protected override string ForUpdate => "";
+
+    private protected override string CreateSchemaTableSql => """
+        CREATE TABLE IF NOT EXISTS vigil_schema (
+            version     INTEGER NOT NULL PRIMARY KEY,
+            applied_at  INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)),
+            description TEXT    NOT NULL
+        )
+        """;
+
+    private protected override string ListTablesSql =>
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+
+    private protected override string Json(string parameter) => parameter;
+
+    private protected override object ToDb(DateTimeOffset value) => Timestamps.ToUnixMicroseconds(value);
+
+    private protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => Timestamps.FromUnixMicroseconds(reader.GetInt64(ordinal));
+
+    private protected override string MigrationSql(Migration migration) => migration.Sqlite;
+
+    private protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, null, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}", cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+
+            // Deferred: false starts with BEGIN IMMEDIATE, so a transaction that reads before it writes cannot deadlock with another process's.
+            await using var transaction = (DbTransaction)((SqliteConnection)connection).BeginTransaction(deferred: false);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private protected override Task BeforeMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken);
+
+    private protected override Task LockMigrationsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask; // BEGIN IMMEDIATE already holds the file's write lock.
+
+    private protected override Task AfterMigrationAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private protected override Task NotifyAsync(DbConnection connection, DbTransaction transaction, ControlPlaneChange change, CancellationToken cancellationToken) =>
+        Task.CompletedTask; // One process owns a SQLite store; Changed is raised after commit.
+
+    private protected override StoreException Explain(DbException exception) => exception switch
+    {
+        SqliteException { SqliteErrorCode: NotADatabase } => new StoreException(
+            $"{Location} is not a SQLite database, so not a Vigil store either; point --store at a new file or an existing Vigil store",
+            exception),
+        SqliteException { SqliteErrorCode: CannotOpen } => new StoreException(
+            $"cannot open {Location}: check that its directory exists and is writable",
+            exception),
+        _ => new StoreException($"{Location}: {exception.Message}", exception),
+    };
+
+    /// <inheritdoc />
+    public override Task WritePredictionsAsync(IReadOnlyList<PredictionRecord> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return InTransactionAsync(
+            async (connection, transaction) =>
+            {
+                await using var command = Command(
+                    connection,
+                    transaction,
+                    $"""
+                    INSERT INTO predictions ({PredictionColumns})
+                    VALUES (@request_id, @at, @service, @version, @arm, @key, @attributes, @inputs, @outputs, @latency_ms, @error)
+                    ON CONFLICT (request_id) DO NOTHING
+                    """,
+                    ("request_id", null),
+                    ("at", null),
+                    ("service", null),
+                    ("version", null),
+                    ("arm", null),
+                    ("key", null),
+                    ("attributes", null),
+                    ("inputs", null),
+                    ("outputs", null),
+                    ("latency_ms", null),
+                    ("error", null));
+                foreach (var record in batch)
+                {
+                    Set(command, 0, record.RequestId);
+                    Set(command, 1, ToDb(record.At));
+                    Set(command, 2, record.Service);
+                    Set(command, 3, record.Version);
+                    Set(command, 4, record.Arm);
+                    Set(command, 5, record.Key);
+                    Set(command, 6, record.Attributes);
+                    Set(command, 7, record.Inputs);
+                    Set(command, 8, record.Outputs);
+                    Set(command, 9, record.LatencyMs);
+                    Set(command, 10, record.Error);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return batch.Count;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Waits for a write in progress, then releases the file: pooled connections are closed, so the file can be moved or deleted.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync();
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        _writeLock.Release();
+        _writeLock.Dispose();
+    }
+}
