@@ -1,8 +1,11 @@
 using Vigil.Server.Api;
 
+using Vigil.Testing;
+
 namespace Vigil.Server.Tests;
 
-public sealed class FeedbackTests : IAsyncLifetime
+/// <summary>Runs against every store: see <see cref="SqliteFeedbackTests"/> and <see cref="PostgresFeedbackTests"/>.</summary>
+public abstract class FeedbackTests : IAsyncLifetime
 {
     private RemoteModel _remote = null!;
     private VigilTestServer _server = null!;
@@ -10,9 +13,12 @@ public sealed class FeedbackTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _remote = await RemoteModel.StartAsync();
-        _server = await VigilTestServer.StartAsync();
+        _server = await VigilTestServer.StartAsync(await CreateStoreAsync());
         await _server.CreateShopAsync(_remote);
     }
+
+    /// <summary>The store to run on: null for a fresh SQLite file.</summary>
+    protected abstract Task<string?> CreateStoreAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -82,4 +88,14 @@ public sealed class FeedbackTests : IAsyncLifetime
         var status = await _server.GetAsync<StatusView>("/v1/status");
         Assert.Equal(0, status.OrphanOutcomes);
     }
+}
+
+public sealed class SqliteFeedbackTests : FeedbackTests
+{
+    protected override Task<string?> CreateStoreAsync() => Task.FromResult<string?>(null);
+}
+
+public sealed class PostgresFeedbackTests(PostgresFixture postgres) : FeedbackTests
+{
+    protected override async Task<string?> CreateStoreAsync() => await postgres.CreateDatabaseAsync("fb", TestContext.Current.CancellationToken);
 }

@@ -3,9 +3,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Vigil.Server.Api;
 
+using Vigil.Testing;
+
 namespace Vigil.Server.Tests;
 
-public sealed class GatewayTests : IAsyncLifetime
+/// <summary>Runs against every store: see <see cref="SqliteGatewayTests"/> and <see cref="PostgresGatewayTests"/>.</summary>
+public abstract class GatewayTests : IAsyncLifetime
 {
     private RemoteModel _remote = null!;
     private VigilTestServer _server = null!;
@@ -13,9 +16,12 @@ public sealed class GatewayTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _remote = await RemoteModel.StartAsync();
-        _server = await VigilTestServer.StartAsync();
+        _server = await VigilTestServer.StartAsync(await CreateStoreAsync());
         await _server.CreateShopAsync(_remote);
     }
+
+    /// <summary>The store to run on: null for a fresh SQLite file.</summary>
+    protected abstract Task<string?> CreateStoreAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -207,4 +213,14 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Contains("probability", view.Prediction.Outputs);
         Assert.Contains("FR", view.Prediction.Attributes);
     }
+}
+
+public sealed class SqliteGatewayTests : GatewayTests
+{
+    protected override Task<string?> CreateStoreAsync() => Task.FromResult<string?>(null);
+}
+
+public sealed class PostgresGatewayTests(PostgresFixture postgres) : GatewayTests
+{
+    protected override async Task<string?> CreateStoreAsync() => await postgres.CreateDatabaseAsync("gw", TestContext.Current.CancellationToken);
 }

@@ -3,9 +3,12 @@ using Vigil.Audit;
 using Vigil.Registry;
 using Vigil.Server.Api;
 
+using Vigil.Testing;
+
 namespace Vigil.Server.Tests;
 
-public sealed class RegistryTests : IAsyncLifetime
+/// <summary>Runs against every store: see <see cref="SqliteRegistryTests"/> and <see cref="PostgresRegistryTests"/>.</summary>
+public abstract class RegistryTests : IAsyncLifetime
 {
     private RemoteModel _remote = null!;
     private VigilTestServer _server = null!;
@@ -13,8 +16,11 @@ public sealed class RegistryTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _remote = await RemoteModel.StartAsync();
-        _server = await VigilTestServer.StartAsync();
+        _server = await VigilTestServer.StartAsync(await CreateStoreAsync());
     }
+
+    /// <summary>The store to run on: null for a fresh SQLite file.</summary>
+    protected abstract Task<string?> CreateStoreAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -215,4 +221,14 @@ public sealed class RegistryTests : IAsyncLifetime
         var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
         return (await _server.ReadAsync<PredictResponse>(response)).Version;
     }
+}
+
+public sealed class SqliteRegistryTests : RegistryTests
+{
+    protected override Task<string?> CreateStoreAsync() => Task.FromResult<string?>(null);
+}
+
+public sealed class PostgresRegistryTests(PostgresFixture postgres) : RegistryTests
+{
+    protected override async Task<string?> CreateStoreAsync() => await postgres.CreateDatabaseAsync("reg", TestContext.Current.CancellationToken);
 }
