@@ -48,4 +48,28 @@ public sealed class StartupTests
         Assert.Equal(1, answer.Version);
         Directory.Delete(server.Directory, recursive: true);
     }
+
+    [Fact]
+    public async Task PortAlreadyInUse_FailsWithAOneLineReasonAndReleasesTheStore()
+    {
+        await using var first = await VigilTestServer.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("vigil-port-");
+        try
+        {
+            var store = "sqlite:" + Path.Combine(directory.FullName, "v.db");
+            var options = new VigilServerOptions { Store = store, Urls = [first.App.BaseAddress.ToString()] };
+            var error = await Assert.ThrowsAsync<VigilStartupException>(() => VigilServer.StartAsync(options, TestContext.Current.CancellationToken));
+            Assert.Contains("cannot listen on", error.Message);
+            Assert.Contains("--urls", error.Message);
+
+            // The failed start released everything: the same store opens again on a free port.
+            await using var second = await VigilTestServer.StartAsync(store);
+            Assert.NotEqual(first.App.BaseAddress, second.App.BaseAddress);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
+

@@ -1,6 +1,6 @@
-using Vigil.Server.Access;
 using System.Net;
 using System.Text;
+using Vigil.Server.Access;
 using Vigil.Server.Routing;
 
 namespace Vigil.Server.ControlPlane;

@@ -75,26 +75,47 @@ public static partial class VigilServer
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Error);
         builder.Services.AddVigil(store, options);
 
-        var app = builder.Build();
-        app.MapVigil();
+        // A bind failure is reported once, below, as a one-line reason rather than the host's stack trace; Vigil's own
+        // background services catch and log their failures themselves. Vigil logs its own "listening" line.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
-        var keys = app.Services.GetRequiredService<KeyRing>();
-        keys.LoopbackOnly = options.Urls.All(IsLoopback);
-        await keys.RefreshAsync(cancellationToken);
-        if (!keys.LoopbackOnly && !keys.HasAdminKey)
+        var app = builder.Build();
+        try
         {
-            throw new VigilStartupException(
-                $"refusing to listen on {string.Join(", ", options.Urls)} without an admin API key: anyone who can reach it could change your models. " +
-                $"Create one with 'vigil keys create --name admin --scope admin --store {StoreFactory.Redact(options.Store)}', or bind to 127.0.0.1.");
+            app.MapVigil();
+            var keys = app.Services.GetRequiredService<KeyRing>();
+            keys.LoopbackOnly = options.Urls.All(IsLoopback);
+            await keys.RefreshAsync(cancellationToken);
+            if (!keys.LoopbackOnly && !keys.HasAdminKey)
+            {
+                throw new VigilStartupException(
+                    $"refusing to listen on {string.Join(", ", options.Urls)} without an admin API key: anyone who can reach it could change your models. " +
+                    $"Create one with 'vigil keys create --name admin --scope admin --store {StoreFactory.Redact(options.Store)}', or bind to 127.0.0.1.");
+            }
+
+            await app.Services.GetRequiredService<RoutingState>().RebuildAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                throw new VigilStartupException($"cannot listen on {string.Join(", ", options.Urls)}: {ex.Message.TrimEnd('.')}. Choose another port with --urls.", ex);
+            }
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
         }
 
-        await app.Services.GetRequiredService<RoutingState>().RebuildAsync(cancellationToken);
-        await app.StartAsync(cancellationToken);
+        var keyRing = app.Services.GetRequiredService<KeyRing>();
 
         var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).ToList() ?? [];
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vigil");
         LogListening(logger, string.Join(", ", urls), store.Description);
-        if (keys.OpenMode)
+        if (keyRing.OpenMode)
         {
             LogOpenMode(logger);
         }
