@@ -85,6 +85,9 @@ public interface IVigilStore : IAsyncDisposable
     /// <summary>Per (version, arm) counts of the service's predictions at or after <paramref name="since"/> (all when null), with their joined outcomes.</summary>
     Task<IReadOnlyList<TrafficSummary>> GetTrafficAsync(string service, DateTimeOffset? since, CancellationToken cancellationToken);
 
+    /// <summary>The request ids among <paramref name="requestIds"/> that match no stored prediction.</summary>
+    Task<IReadOnlyList<string>> FindUnknownRequestIdsAsync(IReadOnlyCollection<string> requestIds, CancellationToken cancellationToken);
+
     /// <summary>Outcomes whose request id matches no stored prediction.</summary>
     Task<long> CountOrphanOutcomesAsync(CancellationToken cancellationToken);
 

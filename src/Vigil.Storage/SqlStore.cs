@@ -590,6 +590,28 @@ public abstract class SqlStore : IVigilStore
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> FindUnknownRequestIdsAsync(IReadOnlyCollection<string> requestIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requestIds);
+        const int Chunk = 500;
+        var distinct = requestIds.Distinct(StringComparer.Ordinal).ToList();
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        for (var start = 0; start < distinct.Count; start += Chunk)
+        {
+            var chunk = distinct.Skip(start).Take(Chunk).ToList();
+            var parameters = chunk.Select((id, i) => ("id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (object?)id)).ToArray();
+            var found = await QueryAsync(
+                $"SELECT request_id FROM predictions WHERE request_id IN ({string.Join(", ", parameters.Select(p => "@" + p.Item1))})",
+                reader => reader.GetString(0),
+                cancellationToken,
+                parameters);
+            known.UnionWith(found);
+        }
+
+        return distinct.Where(id => !known.Contains(id)).ToList();
+    }
+
+    /// <inheritdoc />
     public async Task<long> CountOrphanOutcomesAsync(CancellationToken cancellationToken)
     {
         var counts = await QueryAsync(

@@ -402,6 +402,19 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal(2, await Store.CountOrphanOutcomesAsync(Ct));
     }
 
+    [Fact]
+    public async Task FindUnknownRequestIds_ReturnsOnlyIdsWithNoPrediction_AcrossChunks()
+    {
+        var stored = Enumerable.Range(0, 1_200).Select(i => Prediction("r" + i, 1, Arms.Champion)).ToList();
+        await Store.WritePredictionsAsync(stored, Ct);
+        var asked = Enumerable.Range(0, 1_300).Select(i => "r" + i).Append("r5").ToList();
+
+        var unknown = await Store.FindUnknownRequestIdsAsync(asked, Ct);
+
+        Assert.Equal(Enumerable.Range(1_200, 100).Select(i => "r" + i), unknown);
+        Assert.Empty(await Store.FindUnknownRequestIdsAsync([], Ct));
+    }
+
     // API keys
 
     [Fact]

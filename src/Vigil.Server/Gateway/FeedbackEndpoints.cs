@@ -107,10 +107,13 @@ public static class FeedbackEndpoints
             var stored = await store.RecordOutcomesAsync(outcomes, cancellationToken);
             metrics.Outcomes(stored.Stored, stored.Duplicates);
 
-            // Predictions are written in batches; give the recorder a moment so a prediction answered a moment ago is not
-            // reported unknown. The outcome is stored either way and joins once the prediction is written.
-            using (var flush = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            var requestIds = outcomes.Select(o => o.RequestId).ToHashSet(StringComparer.Ordinal);
+            var unknown = await store.FindUnknownRequestIdsAsync(requestIds, cancellationToken);
+            if (unknown.Count > 0)
             {
+                // Predictions are written in batches: one answered a moment ago may still be queued. Give the recorder up to a
+                // second, then look again. The outcome is stored either way and joins once its prediction is written.
+                using var flush = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 flush.CancelAfter(TimeSpan.FromSeconds(1));
                 try
                 {
@@ -119,15 +122,8 @@ public static class FeedbackEndpoints
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                 }
-            }
 
-            var unknown = new List<string>();
-            foreach (var requestId in outcomes.Select(o => o.RequestId).Distinct(StringComparer.Ordinal))
-            {
-                if (await store.GetPredictionAsync(requestId, cancellationToken) is null)
-                {
-                    unknown.Add(requestId);
-                }
+                unknown = await store.FindUnknownRequestIdsAsync(unknown, cancellationToken);
             }
 
             return Results.Json(new FeedbackResponse(stored.Stored, stored.Duplicates, unknown), VigilJson.Options);
