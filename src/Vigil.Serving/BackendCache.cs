@@ -28,6 +28,9 @@ public sealed class BackendCache : IAsyncDisposable
     /// <summary>The number of backends loaded or loading.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The (service, version) pairs loaded or loading.</summary>
+    public IReadOnlyList<(string Service, int Version)> Keys => [.. _entries.Keys];
+
     /// <summary>The backend of <paramref name="version"/>, loading it on first use.</summary>
     public async Task<Result<IModelBackend>> GetAsync(ServiceDefinition service, ModelVersion version, CancellationToken cancellationToken)
     {

@@ -67,6 +67,8 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Predict_WrongTypesAndMissingFeature_Returns422ListingEveryViolation()
     {
+        // Load the backend first (its load check calls the remote once), then count.
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1, "country": "DE"}}""")).StatusCode);
         var callsBefore = _remote.Calls;
         var response = await _server.PostJsonAsync("/v1/services/shop/predict",
             """{"inputs": {"price": "12.40", "tenure": 2.5, "subscriber": "yes"}}""");

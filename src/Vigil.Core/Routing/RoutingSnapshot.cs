@@ -21,4 +21,5 @@ public sealed record RoutingSnapshot(long Revision, FrozenDictionary<string, Ser
 /// <param name="Aliases">Its aliases.</param>
 /// <param name="Champion">The champion version, or null when none is set (requests then get 503).</param>
 /// <param name="Challenger">The challenger version, if any.</param>
-public sealed record ServiceRoute(ServiceDefinition Service, AliasSet Aliases, ModelVersion? Champion, ModelVersion? Challenger);
+/// <param name="PreviousChampion">The previous champion, kept loaded so a rollback is instant.</param>
+public sealed record ServiceRoute(ServiceDefinition Service, AliasSet Aliases, ModelVersion? Champion, ModelVersion? Challenger, ModelVersion? PreviousChampion = null);

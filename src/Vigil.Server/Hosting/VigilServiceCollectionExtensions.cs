@@ -30,6 +30,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<PredictionRecorder>();
         services.AddHostedService(sp => sp.GetRequiredService<PredictionRecorder>());
         services.AddHostedService<SnapshotRefresher>();
+        services.AddHostedService<BackendWarmer>();
         services.AddHostedService<KeyRingRefresher>();
         services.AddVigilServing();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));

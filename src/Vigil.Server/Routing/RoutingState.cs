@@ -31,7 +31,8 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
                 var aliases = await store.GetAliasesAsync(service.Name, cancellationToken);
                 var champion = aliases.Champion is { } c ? await store.GetVersionAsync(service.Name, c, cancellationToken) : null;
                 var challenger = aliases.Challenger is { } h ? await store.GetVersionAsync(service.Name, h, cancellationToken) : null;
-                routes[service.Name] = new ServiceRoute(service, aliases, champion, challenger);
+                var previous = aliases.PreviousChampion is { } p ? await store.GetVersionAsync(service.Name, p, cancellationToken) : null;
+                routes[service.Name] = new ServiceRoute(service, aliases, champion, challenger, previous);
             }
 
             var next = new RoutingSnapshot(Current.Revision + 1, routes.ToFrozenDictionary(StringComparer.Ordinal));
