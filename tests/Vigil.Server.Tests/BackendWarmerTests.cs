@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Vigil.Server.Api;
 using Vigil.Server.Routing;
 using Vigil.Serving;
