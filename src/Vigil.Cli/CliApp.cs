@@ -59,6 +59,7 @@ public static class CliApp
         root.Add(StatusCommand.Create(context));
         root.Add(AuditCommand.Create(context));
         root.Add(KeysCommands.Create(context));
+        root.Add(AnalyzeCommands.Create(context));
         root.Add(Demo.DemoCommand.Create());
         return root;
     }
