@@ -2,6 +2,8 @@ using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Predictions;
 using Vigil.Registry;
+using Vigil.Releases;
+using Vigil.Routing;
 
 namespace Vigil;
 
@@ -90,6 +92,48 @@ public interface IVigilStore : IAsyncDisposable
 
     /// <summary>Outcomes whose request id matches no stored prediction.</summary>
     Task<long> CountOrphanOutcomesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Per (version, arm, segment) counts of a service's predictions in a window, with their matured outcomes (the release controller's input).</summary>
+    Task<IReadOnlyList<ArmWindowCounts>> GetArmCountsAsync(ArmCountsQuery query, CancellationToken cancellationToken);
+
+    // Flags
+
+    /// <summary>Creates a flag (Conflict when the key exists) with its audit event (<c>flag.created</c>, After = the definition).</summary>
+    Task<Result<StoredFlag>> CreateFlagAsync(StoredFlag flag, AuditContext who, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a flag's definition if it is still at <paramref name="expectedRevision"/> (else Conflict; NotFound when absent), with an audit event named <paramref name="action"/> holding before and after.</summary>
+    Task<Result<StoredFlag>> UpdateFlagAsync(string key, long expectedRevision, string definition, string action, AuditContext who, CancellationToken cancellationToken);
+
+    Task<StoredFlag?> GetFlagAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Every flag, or the flags of one service.</summary>
+    Task<IReadOnlyList<StoredFlag>> ListFlagsAsync(string? service, CancellationToken cancellationToken);
+
+    // Releases
+
+    /// <summary>
+    /// Stores a new release with its first event and an audit event (<c>release.started</c>). Conflict when the service already
+    /// has an active release (also when two start at once: exactly one wins); NotFound for an unknown service or version.
+    /// </summary>
+    Task<Result<StoredRelease>> CreateReleaseAsync(StoredRelease release, ReleaseEvent first, AuditContext who, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the release's new status, activity and state if it is still at <paramref name="expectedRevision"/> (else Conflict),
+    /// appends <paramref name="transition"/> and an audit event named <paramref name="action"/>, all in one transaction, and
+    /// returns the release with its new revision. Every decision is persisted this way before it takes effect.
+    /// </summary>
+    Task<Result<StoredRelease>> UpdateReleaseAsync(string id, long expectedRevision, string status, bool active, string state, ReleaseEvent transition, string action, AuditContext who, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a running release's plan (an amendment) if still at <paramref name="expectedRevision"/>, auditing before and after with the reason.</summary>
+    Task<Result<StoredRelease>> AmendReleaseAsync(string id, long expectedRevision, string plan, ReleaseEvent transition, AuditContext who, CancellationToken cancellationToken);
+
+    Task<StoredRelease?> GetReleaseAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Releases newest first; only active ones when <paramref name="activeOnly"/>; of one service when given.</summary>
+    Task<IReadOnlyList<StoredRelease>> ListReleasesAsync(string? service, bool activeOnly, CancellationToken cancellationToken);
+
+    /// <summary>A release's transitions, oldest first.</summary>
+    Task<IReadOnlyList<ReleaseEvent>> GetReleaseEventsAsync(string id, CancellationToken cancellationToken);
 
     // API keys
 

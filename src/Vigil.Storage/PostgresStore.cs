@@ -86,6 +86,12 @@ public sealed class PostgresStore : SqlStore
 
     private protected override string Json(string parameter) => parameter + "::jsonb";
 
+    private protected override string JsonAttributeText(string jsonColumn, string nameParameter) =>
+        $"({jsonColumn}::jsonb ->> {nameParameter}::text)";
+
+    private protected override bool IsUniqueViolation(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
     private protected override object ToDb(DateTimeOffset value) => Timestamps.Normalize(value);
 
     private protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);

@@ -3,6 +3,8 @@ using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Predictions;
 using Vigil.Registry;
+using Vigil.Releases;
+using Vigil.Routing;
 using Vigil.Storage.Migrations;
 
 namespace Vigil.Storage;
@@ -22,6 +24,14 @@ public abstract class SqlStore : IVigilStore
     private const string VersionColumns = "service, number, backend, metadata, metrics, created_at, created_by";
     private const string AuditColumns = "id, at, actor, action, service, target, before, after, reason";
     private const string KeyColumns = "id, name, scopes, secret_hash, created_at, revoked_at";
+    private const string FlagColumns = "key, service, definition, revision, updated_at";
+    private const string ReleaseColumns = "id, service, challenger, status, active, plan, state, revision, created_at, updated_at";
+    private const string ReleaseEventColumns = "id, release_id, at, from_status, to_status, actor, reason, details";
+
+    // The actions the store names itself; the others are chosen by the caller.
+    private const string FlagCreated = "flag.created";
+    private const string ReleaseStarted = "release.started";
+    private const string ReleaseAmended = "release.amended";
 
     private protected SqlStore()
     {
@@ -44,6 +54,16 @@ public abstract class SqlStore : IVigilStore
 
     /// <summary>A SQL expression that stores the JSON text in <paramref name="parameter"/> in a JSON column.</summary>
     private protected abstract string Json(string parameter);
+
+    /// <summary>
+    /// A SQL expression for the value of the top-level attribute named by the text parameter <paramref name="nameParameter"/>
+    /// in the JSON object in <paramref name="jsonColumn"/>, as text: a string as itself, a number or boolean as its JSON text,
+    /// null when the attribute is missing or JSON null.
+    /// </summary>
+    private protected abstract string JsonAttributeText(string jsonColumn, string nameParameter);
+
+    /// <summary>Whether <paramref name="exception"/> is a unique (or primary key) constraint violation.</summary>
+    private protected abstract bool IsUniqueViolation(DbException exception);
 
     /// <summary>The value a timestamp parameter takes.</summary>
     private protected abstract object ToDb(DateTimeOffset value);
@@ -590,6 +610,84 @@ public abstract class SqlStore : IVigilStore
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<ArmWindowCounts>> GetArmCountsAsync(ArmCountsQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var parameters = new List<(string, object?)>
+        {
+            ("service", query.Service),
+            ("from", ToDb(query.From)),
+            ("to", ToDb(query.To)),
+            ("matured_before", ToDb(query.MaturedBefore)),
+        };
+        var segment = "NULL";
+        if (query.SegmentAttribute is { } attribute)
+        {
+            // The name travels as a parameter; it is also held to a plain identifier so that no dialect's JSON path syntax can be smuggled in.
+            if (!IsAttributeName(attribute))
+            {
+                throw new ArgumentException(
+                    $"'{attribute}' is not a valid segment attribute: use letters, digits, '_' and '-' only",
+                    nameof(query));
+            }
+
+            segment = JsonAttributeText("p.attributes", "@segment");
+            parameters.Add(("segment", attribute));
+        }
+
+        var overLatency = "CAST(0 AS BIGINT)";
+        if (query.LatencyThresholdMs is { } threshold)
+        {
+            overLatency = "COUNT(CASE WHEN p.latency_ms > @threshold THEN 1 END)";
+            parameters.Add(("threshold", threshold));
+        }
+
+        const string Window = "p.service = @service AND p.at >= @from AND p.at < @to";
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var outcomes = await QueryAsync(
+            connection,
+            $"""
+            SELECT p.version, p.arm, {segment}, o.name, COUNT(*), COALESCE(SUM(o.numeric), 0.0)
+            FROM predictions p
+            JOIN outcomes o ON o.request_id = p.request_id
+            WHERE {Window} AND p.at < @matured_before
+            GROUP BY 1, 2, 3, 4
+            """,
+            reader => (Arm: (reader.GetInt32(0), reader.GetString(1), NullableString(reader, 2)),
+                Count: new OutcomeCount(reader.GetString(3), reader.GetInt64(4), reader.GetDouble(5))),
+            cancellationToken,
+            [.. parameters]);
+        var outcomesByArm = outcomes.ToLookup(o => o.Arm, o => o.Count);
+        var counts = await QueryAsync(
+            connection,
+            $"""
+            SELECT p.version, p.arm, {segment}, COUNT(*), COUNT(p.error), {overLatency},
+                   COUNT(CASE WHEN p.at < @matured_before THEN 1 END)
+            FROM predictions p
+            WHERE {Window}
+            GROUP BY 1, 2, 3
+            """,
+            reader =>
+            {
+                var arm = (reader.GetInt32(0), reader.GetString(1), NullableString(reader, 2));
+                return new ArmWindowCounts(
+                    arm.Item1,
+                    arm.Item2,
+                    arm.Item3,
+                    reader.GetInt64(3),
+                    reader.GetInt64(4),
+                    reader.GetInt64(5),
+                    reader.GetInt64(6),
+                    [.. outcomesByArm[arm].OrderBy(o => o.Name, StringComparer.Ordinal)]);
+            },
+            cancellationToken,
+            [.. parameters]);
+
+        // Ordered here rather than in SQL, so both databases return the same order whatever their collation and NULL placement.
+        return [.. counts.OrderBy(c => c.Version).ThenBy(c => c.Arm, StringComparer.Ordinal).ThenBy(c => c.Segment, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<string>> FindUnknownRequestIdsAsync(IReadOnlyCollection<string> requestIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requestIds);
@@ -726,6 +824,267 @@ public abstract class SqlStore : IVigilStore
             cancellationToken);
     }
 
+    // Flags
+
+    /// <inheritdoc />
+    public Task<Result<StoredFlag>> CreateFlagAsync(StoredFlag flag, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        ArgumentNullException.ThrowIfNull(who);
+        var stored = flag with { Revision = 1, UpdatedAt = Timestamps.Normalize(flag.UpdatedAt) };
+        return ChangeAsync<StoredFlag>(
+            new ControlPlaneChange(flag.Service, FlagCreated),
+            async (connection, transaction) =>
+            {
+                var inserted = await ExecuteAsync(
+                    connection,
+                    transaction,
+                    $"""
+                    INSERT INTO flags ({FlagColumns})
+                    VALUES (@key, @service, @definition, @revision, @updated_at)
+                    ON CONFLICT (key) DO NOTHING
+                    """,
+                    cancellationToken,
+                    ("key", stored.Key),
+                    ("service", stored.Service),
+                    ("definition", stored.Definition),
+                    ("revision", stored.Revision),
+                    ("updated_at", ToDb(stored.UpdatedAt)));
+                if (inserted == 0)
+                {
+                    return Failure.Conflict($"a flag with key '{flag.Key}' already exists");
+                }
+
+                await InsertAuditAsync(
+                    connection,
+                    transaction,
+                    Audit(who, FlagCreated, stored.Service, FlagTarget(stored), before: null, after: stored.Definition),
+                    cancellationToken);
+                return Result<StoredFlag>.Ok(stored);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Result<StoredFlag>> UpdateFlagAsync(string key, long expectedRevision, string definition, string action, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(who);
+        return ChangeAsync<StoredFlag>(
+            updated => new ControlPlaneChange(updated.Service, action),
+            async (connection, transaction) =>
+            {
+                var found = await QueryAsync(
+                    connection,
+                    $"SELECT {FlagColumns} FROM flags WHERE key = @key{ForUpdate}",
+                    ReadFlag,
+                    cancellationToken,
+                    transaction,
+                    ("key", key));
+                if (found.Count == 0)
+                {
+                    return Failure.NotFound($"there is no flag with key '{key}'");
+                }
+
+                var current = found[0];
+                if (current.Revision != expectedRevision)
+                {
+                    return Failure.Conflict(
+                        $"flag '{key}' changed meanwhile (now at revision {current.Revision}, expected {expectedRevision}); read it again and retry");
+                }
+
+                var updated = current with { Definition = definition, Revision = expectedRevision + 1, UpdatedAt = Timestamps.Normalize(who.At) };
+                await ExecuteAsync(
+                    connection,
+                    transaction,
+                    "UPDATE flags SET definition = @definition, revision = @revision, updated_at = @updated_at WHERE key = @key",
+                    cancellationToken,
+                    ("definition", updated.Definition),
+                    ("revision", updated.Revision),
+                    ("updated_at", ToDb(updated.UpdatedAt)),
+                    ("key", key));
+                await InsertAuditAsync(
+                    connection,
+                    transaction,
+                    Audit(who, action, current.Service, FlagTarget(current), current.Definition, updated.Definition),
+                    cancellationToken);
+                return Result<StoredFlag>.Ok(updated);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredFlag?> GetFlagAsync(string key, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync($"SELECT {FlagColumns} FROM flags WHERE key = @key", ReadFlag, cancellationToken, ("key", key));
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredFlag>> ListFlagsAsync(string? service, CancellationToken cancellationToken) =>
+        service is null
+            ? await QueryAsync($"SELECT {FlagColumns} FROM flags ORDER BY key", ReadFlag, cancellationToken)
+            : await QueryAsync($"SELECT {FlagColumns} FROM flags WHERE service = @service ORDER BY key", ReadFlag, cancellationToken, ("service", service));
+
+    // Releases
+
+    /// <inheritdoc />
+    public async Task<Result<StoredRelease>> CreateReleaseAsync(StoredRelease release, ReleaseEvent first, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(who);
+        var stored = release with
+        {
+            Revision = 1,
+            CreatedAt = Timestamps.Normalize(release.CreatedAt),
+            UpdatedAt = Timestamps.Normalize(release.UpdatedAt),
+        };
+        try
+        {
+            return await ChangeAsync<StoredRelease>(
+                new ControlPlaneChange(release.Service, ReleaseStarted),
+                async (connection, transaction) =>
+                {
+                    if (await ScalarAsync(connection, transaction, "SELECT 1 FROM services WHERE name = @name", cancellationToken, ("name", release.Service)) is null)
+                    {
+                        return ServiceNotFound(release.Service);
+                    }
+
+                    var version = await ScalarAsync(
+                        connection,
+                        transaction,
+                        "SELECT 1 FROM model_versions WHERE service = @service AND number = @number",
+                        cancellationToken,
+                        ("service", release.Service),
+                        ("number", release.Challenger));
+                    if (version is null)
+                    {
+                        return Failure.NotFound($"service '{release.Service}' has no version {release.Challenger}");
+                    }
+
+                    if (await ReleaseConflictAsync(connection, transaction, stored, cancellationToken) is { } conflict)
+                    {
+                        return conflict;
+                    }
+
+                    // The check above gives a clear message; the partial unique index on active releases is what decides a race (see the catch).
+                    await ExecuteAsync(
+                        connection,
+                        transaction,
+                        $"""
+                        INSERT INTO releases ({ReleaseColumns})
+                        VALUES (@id, @service, @challenger, @status, @active, @plan, @state, @revision, @created_at, @updated_at)
+                        """,
+                        cancellationToken,
+                        ("id", stored.Id),
+                        ("service", stored.Service),
+                        ("challenger", stored.Challenger),
+                        ("status", stored.Status),
+                        ("active", stored.Active),
+                        ("plan", stored.Plan),
+                        ("state", stored.State),
+                        ("revision", stored.Revision),
+                        ("created_at", ToDb(stored.CreatedAt)),
+                        ("updated_at", ToDb(stored.UpdatedAt)));
+                    await InsertReleaseEventAsync(connection, transaction, first with { ReleaseId = stored.Id }, cancellationToken);
+                    await InsertAuditAsync(
+                        connection,
+                        transaction,
+                        Audit(who, ReleaseStarted, stored.Service, ReleaseTarget(stored), before: null, after: stored.Plan),
+                        cancellationToken);
+                    return Result<StoredRelease>.Ok(stored);
+                },
+                cancellationToken);
+        }
+        catch (DbException ex) when (IsUniqueViolation(ex))
+        {
+            // Another start for the service committed between the check and the insert: the database let only one win.
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            return await ReleaseConflictAsync(connection, null, stored, cancellationToken)
+                ?? Failure.Conflict($"release '{release.Id}' conflicts with a release started at the same time; read the releases of '{release.Service}' again");
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Result<StoredRelease>> UpdateReleaseAsync(string id, long expectedRevision, string status, bool active, string state, ReleaseEvent transition, string action, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(state);
+        return ChangeReleaseAsync(
+            id,
+            expectedRevision,
+            transition,
+            action,
+            who,
+            current => Result<ReleaseEdit>.Ok(new ReleaseEdit(current with { Status = status, Active = active, State = state }, current.State, state)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Result<StoredRelease>> AmendReleaseAsync(string id, long expectedRevision, string plan, ReleaseEvent transition, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return ChangeReleaseAsync(
+            id,
+            expectedRevision,
+            transition,
+            ReleaseAmended,
+            who,
+            current => current.Active
+                ? Result<ReleaseEdit>.Ok(new ReleaseEdit(current with { Plan = plan }, current.Plan, plan))
+                : Failure.Conflict($"release '{id}' has ended ({current.Status}); only a running release's plan can be amended"),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredRelease?> GetReleaseAsync(string id, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync($"SELECT {ReleaseColumns} FROM releases WHERE id = @id", ReadRelease, cancellationToken, ("id", id));
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredRelease>> ListReleasesAsync(string? service, bool activeOnly, CancellationToken cancellationToken)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (service is not null)
+        {
+            conditions.Add("service = @service");
+            parameters.Add(("service", service));
+        }
+
+        if (activeOnly)
+        {
+            conditions.Add("active = @active");
+            parameters.Add(("active", true));
+        }
+
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        return await QueryAsync(
+            $"SELECT {ReleaseColumns} FROM releases {where} ORDER BY created_at DESC, id DESC",
+            ReadRelease,
+            cancellationToken,
+            [.. parameters]);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ReleaseEvent>> GetReleaseEventsAsync(string id, CancellationToken cancellationToken) =>
+        await QueryAsync(
+            $"SELECT {ReleaseEventColumns} FROM release_events WHERE release_id = @release_id ORDER BY id",
+            reader => new ReleaseEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                ReadTime(reader, 2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetString(5),
+                reader.GetString(6),
+                NullableString(reader, 7)),
+            cancellationToken,
+            ("release_id", id));
+
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
 
@@ -791,27 +1150,151 @@ public abstract class SqlStore : IVigilStore
     }
 
     /// <summary>Runs a control-plane change: on success it is announced in the transaction and raised locally after commit.</summary>
-    private async Task<Result<T>> ChangeAsync<T>(ControlPlaneChange change, Func<DbConnection, DbTransaction, Task<Result<T>>> work, CancellationToken cancellationToken)
+    private Task<Result<T>> ChangeAsync<T>(ControlPlaneChange change, Func<DbConnection, DbTransaction, Task<Result<T>>> work, CancellationToken cancellationToken) =>
+        ChangeAsync(_ => change, work, cancellationToken);
+
+    /// <summary>Runs a control-plane change whose announcement depends on what it changed (the service of a flag or release read in the transaction).</summary>
+    private async Task<Result<T>> ChangeAsync<T>(Func<T, ControlPlaneChange> changeOf, Func<DbConnection, DbTransaction, Task<Result<T>>> work, CancellationToken cancellationToken)
     {
+        ControlPlaneChange? change = null;
         var result = await InTransactionAsync(
             async (connection, transaction) =>
             {
                 var result = await work(connection, transaction);
                 if (result.IsSuccess)
                 {
+                    change = changeOf(result.Value!);
                     await NotifyAsync(connection, transaction, change, cancellationToken);
                 }
 
                 return result;
             },
             cancellationToken);
-        if (result.IsSuccess)
+        if (change is not null)
         {
             RaiseChanged(change);
         }
 
         return result;
     }
+
+    /// <summary>
+    /// Changes a release if it is still at <paramref name="expectedRevision"/>: <paramref name="edit"/> says what becomes of it and
+    /// what the audit event shows before and after; the transition and the audit event are written in the same transaction.
+    /// </summary>
+    private async Task<Result<StoredRelease>> ChangeReleaseAsync(
+        string id,
+        long expectedRevision,
+        ReleaseEvent transition,
+        string action,
+        AuditContext who,
+        Func<StoredRelease, Result<ReleaseEdit>> edit,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        ArgumentNullException.ThrowIfNull(who);
+        try
+        {
+            return await ChangeAsync<StoredRelease>(
+                updated => new ControlPlaneChange(updated.Service, action),
+                async (connection, transaction) =>
+                {
+                    var found = await QueryAsync(
+                        connection,
+                        $"SELECT {ReleaseColumns} FROM releases WHERE id = @id{ForUpdate}",
+                        ReadRelease,
+                        cancellationToken,
+                        transaction,
+                        ("id", id));
+                    if (found.Count == 0)
+                    {
+                        return Failure.NotFound($"there is no release with id '{id}'");
+                    }
+
+                    var current = found[0];
+                    if (current.Revision != expectedRevision)
+                    {
+                        return Failure.Conflict(
+                            $"release '{id}' changed meanwhile (now at revision {current.Revision}, expected {expectedRevision}); read it again and retry");
+                    }
+
+                    var edited = edit(current);
+                    if (edited.Failure is { } failure)
+                    {
+                        return failure;
+                    }
+
+                    var (next, before, after) = edited.Value!;
+                    var updated = next with { Revision = expectedRevision + 1, UpdatedAt = Timestamps.Normalize(who.At) };
+                    await ExecuteAsync(
+                        connection,
+                        transaction,
+                        """
+                        UPDATE releases
+                        SET status = @status, active = @active, plan = @plan, state = @state, revision = @revision, updated_at = @updated_at
+                        WHERE id = @id
+                        """,
+                        cancellationToken,
+                        ("status", updated.Status),
+                        ("active", updated.Active),
+                        ("plan", updated.Plan),
+                        ("state", updated.State),
+                        ("revision", updated.Revision),
+                        ("updated_at", ToDb(updated.UpdatedAt)),
+                        ("id", id));
+                    await InsertReleaseEventAsync(connection, transaction, transition with { ReleaseId = id }, cancellationToken);
+                    await InsertAuditAsync(connection, transaction, Audit(who, action, updated.Service, ReleaseTarget(updated), before, after), cancellationToken);
+                    return Result<StoredRelease>.Ok(updated);
+                },
+                cancellationToken);
+        }
+        catch (DbException ex) when (IsUniqueViolation(ex))
+        {
+            // Only reactivating an ended release can break the one-active-release rule.
+            return Failure.Conflict($"release '{id}' cannot become active again: its service has another active release");
+        }
+    }
+
+    /// <summary>Why <paramref name="release"/> cannot be stored: its service has an active release already, or its id is taken; null when neither.</summary>
+    private async Task<Failure?> ReleaseConflictAsync(DbConnection connection, DbTransaction? transaction, StoredRelease release, CancellationToken cancellationToken)
+    {
+        if (release.Active)
+        {
+            var active = await ScalarAsync(
+                connection,
+                transaction,
+                "SELECT id FROM releases WHERE service = @service AND active = @active",
+                cancellationToken,
+                ("service", release.Service),
+                ("active", true));
+            if (active is string activeId)
+            {
+                return Failure.Conflict(
+                    $"service '{release.Service}' already has an active release ('{activeId}'); wait for it to end, or abort it, before starting another");
+            }
+        }
+
+        return await ScalarAsync(connection, transaction, "SELECT 1 FROM releases WHERE id = @id", cancellationToken, ("id", release.Id)) is null
+            ? null
+            : Failure.Conflict($"a release with id '{release.Id}' already exists");
+    }
+
+    private async Task InsertReleaseEventAsync(DbConnection connection, DbTransaction transaction, ReleaseEvent releaseEvent, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            connection,
+            transaction,
+            """
+            INSERT INTO release_events (release_id, at, from_status, to_status, actor, reason, details)
+            VALUES (@release_id, @at, @from_status, @to_status, @actor, @reason, @details)
+            """,
+            cancellationToken,
+            ("release_id", releaseEvent.ReleaseId),
+            ("at", ToDb(releaseEvent.At)),
+            ("from_status", releaseEvent.From),
+            ("to_status", releaseEvent.To),
+            ("actor", releaseEvent.Actor),
+            ("reason", releaseEvent.Reason),
+            ("details", releaseEvent.Details));
 
     private void EnsureVigilDatabase(IReadOnlyCollection<string> tables)
     {
@@ -873,6 +1356,14 @@ public abstract class SqlStore : IVigilStore
     private static string KeyAuditJson(ApiKey key) =>
         VigilJson.Serialize(new KeyAuditView(key.Id, key.Name, key.Scopes, key.CreatedAt, key.RevokedAt));
 
+    private static string FlagTarget(StoredFlag flag) => flag.Service is null ? $"flags/{flag.Key}" : $"{flag.Service}/flags/{flag.Key}";
+
+    private static string ReleaseTarget(StoredRelease release) => $"{release.Service}/releases/{release.Id}";
+
+    /// <summary>Whether <paramref name="name"/> is a request attribute's name: letters, digits, <c>_</c> and <c>-</c>.</summary>
+    private static bool IsAttributeName(string name) =>
+        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
     private static Failure ServiceNotFound(string service) =>
         Failure.NotFound($"there is no service named '{service}'; create it first");
 
@@ -911,9 +1402,31 @@ public abstract class SqlStore : IVigilStore
         ReadTime(reader, 4),
         reader.IsDBNull(5) ? null : ReadTime(reader, 5));
 
+    private StoredFlag ReadFlag(DbDataReader reader) => new(
+        reader.GetString(0),
+        NullableString(reader, 1),
+        reader.GetString(2),
+        reader.GetInt64(3),
+        ReadTime(reader, 4));
+
+    private StoredRelease ReadRelease(DbDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetInt32(2),
+        reader.GetString(3),
+        reader.GetBoolean(4),
+        reader.GetString(5),
+        reader.GetString(6),
+        reader.GetInt64(7),
+        ReadTime(reader, 8),
+        ReadTime(reader, 9));
+
     private static int? NullableInt(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 
     private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>What a change makes of a release, and what its audit event shows before and after.</summary>
+    private sealed record ReleaseEdit(StoredRelease Next, string Before, string After);
 
     private sealed record KeyAuditView(string Id, string Name, ApiScopes Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 }

@@ -17,6 +17,9 @@ public sealed class SqliteStore : SqlStore
 
     private const int NotADatabase = 26;
     private const int CannotOpen = 14;
+    private const int ConstraintViolation = 19;
+    private const int UniqueViolation = 2067;
+    private const int PrimaryKeyViolation = 1555;
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -62,6 +65,21 @@ public sealed class SqliteStore : SqlStore
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
 
     private protected override string Json(string parameter) => parameter;
+
+    /// <summary>
+    /// <c>json_extract</c> gives a string without its quotes; <c>-&gt;</c> gives the JSON text of a number or boolean
+    /// (<c>true</c>, not SQLite's 1), as PostgreSQL's <c>-&gt;&gt;</c> does.
+    /// </summary>
+    private protected override string JsonAttributeText(string jsonColumn, string nameParameter) => $"""
+        CASE json_type({jsonColumn}, '$."' || {nameParameter} || '"')
+            WHEN 'text' THEN json_extract({jsonColumn}, '$."' || {nameParameter} || '"')
+            WHEN 'null' THEN NULL
+            ELSE {jsonColumn} -> ('$."' || {nameParameter} || '"')
+        END
+        """;
+
+    private protected override bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: ConstraintViolation, SqliteExtendedErrorCode: UniqueViolation or PrimaryKeyViolation };
 
     private protected override object ToDb(DateTimeOffset value) => Timestamps.ToUnixMicroseconds(value);
 

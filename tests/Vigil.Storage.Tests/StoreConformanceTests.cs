@@ -4,6 +4,8 @@ using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Predictions;
 using Vigil.Registry;
+using Vigil.Releases;
+using Vigil.Routing;
 using Vigil.Storage.Migrations;
 
 namespace Vigil.Storage.Tests;
@@ -415,6 +417,349 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Empty(await Store.FindUnknownRequestIdsAsync([], Ct));
     }
 
+    // Flags
+
+    [Fact]
+    public async Task CreateFlag_ThenGetAndList_RoundTripsWithRevisionOne_ByServiceOrAll()
+    {
+        var flag = Flag("shop-new-ranker", "shop");
+        var created = (await Store.CreateFlagAsync(flag with { Revision = 7 }, Alice, Ct)).Unwrap();
+        await Store.CreateFlagAsync(Flag("a-global", null), Alice, Ct);
+        await Store.CreateFlagAsync(Flag("search-x", "search"), Alice, Ct);
+        await Store.CreateFlagAsync(Flag("shop-banner", "shop"), Alice, Ct);
+
+        Assert.Equal(flag, created);
+        Assert.Equal(flag, await Store.GetFlagAsync("shop-new-ranker", Ct));
+        Assert.Null(await Store.GetFlagAsync("nope", Ct));
+        Assert.Equal(["a-global", "search-x", "shop-banner", "shop-new-ranker"], (await Store.ListFlagsAsync(null, Ct)).Select(f => f.Key));
+        Assert.Equal(["shop-banner", "shop-new-ranker"], (await Store.ListFlagsAsync("shop", Ct)).Select(f => f.Key));
+        Assert.Empty(await Store.ListFlagsAsync("nope", Ct));
+    }
+
+    [Fact]
+    public async Task CreateFlag_DuplicateKey_ReturnsConflictKeepsFirstAndAuditsOnlyTheFirst()
+    {
+        var flag = Flag("shop-new-ranker", "shop");
+        await Store.CreateFlagAsync(flag, Alice, Ct);
+
+        var duplicate = await Store.CreateFlagAsync(flag with { Definition = "{\"on\":false}" }, Alice, Ct);
+
+        Assert.Equal(FailureKind.Conflict, duplicate.Failure?.Kind);
+        Assert.Equal(flag.Definition, (await Store.GetFlagAsync(flag.Key, Ct))?.Definition);
+        var audit = Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "flag.created"), Ct));
+        Assert.Equal(("alice", "shop", "shop/flags/shop-new-ranker", (string?)null, flag.Definition, "because"), (audit.Actor, audit.Service, audit.Target, audit.Before, audit.After, audit.Reason));
+    }
+
+    [Fact]
+    public async Task UpdateFlag_FromCurrentRevision_ReplacesDefinitionIncrementsRevisionAndAuditsBeforeAndAfter()
+    {
+        var flag = Flag("checkout", null);
+        await Store.CreateFlagAsync(flag, Alice, Ct);
+        var later = Alice with { At = T0.AddMinutes(5), Reason = "turn it off" };
+
+        var updated = (await Store.UpdateFlagAsync("checkout", 1, "{\"on\":false}", "flag.killed", later, Ct)).Unwrap();
+
+        Assert.Equal(new StoredFlag("checkout", null, "{\"on\":false}", 2, T0.AddMinutes(5)), updated);
+        Assert.Equal(updated, await Store.GetFlagAsync("checkout", Ct));
+        var audit = Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "flag.killed"), Ct));
+        Assert.Equal(((string?)null, "flags/checkout", flag.Definition, "{\"on\":false}", "turn it off"), (audit.Service, audit.Target, audit.Before, audit.After, audit.Reason));
+    }
+
+    [Fact]
+    public async Task UpdateFlag_StaleRevision_ReturnsConflict_UnknownKeyReturnsNotFound_AndNothingChanges()
+    {
+        var flag = Flag("checkout", "shop");
+        await Store.CreateFlagAsync(flag, Alice, Ct);
+        (await Store.UpdateFlagAsync("checkout", 1, "{\"v\":2}", "flag.changed", Alice, Ct)).Unwrap();
+
+        var stale = await Store.UpdateFlagAsync("checkout", 1, "{\"v\":3}", "flag.changed", Alice, Ct);
+        var unknown = await Store.UpdateFlagAsync("nope", 1, "{}", "flag.changed", Alice, Ct);
+
+        Assert.Equal(FailureKind.Conflict, stale.Failure?.Kind);
+        Assert.Equal(FailureKind.NotFound, unknown.Failure?.Kind);
+        Assert.Equal(("{\"v\":2}", 2L), ((await Store.GetFlagAsync("checkout", Ct))!.Definition, (await Store.GetFlagAsync("checkout", Ct))!.Revision));
+        Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "flag.changed"), Ct));
+    }
+
+    [Fact]
+    public async Task UpdateFlag_TwoConcurrentFromTheSameRevision_ExactlyOneSucceeds()
+    {
+        await Store.CreateFlagAsync(Flag("checkout", "shop"), Alice, Ct);
+
+        var results = await Task.WhenAll(
+            Task.Run(() => Store.UpdateFlagAsync("checkout", 1, "{\"v\":\"a\"}", "flag.changed", Alice, Ct)),
+            Task.Run(() => Store.UpdateFlagAsync("checkout", 1, "{\"v\":\"b\"}", "flag.changed", Alice, Ct)));
+
+        var winner = Assert.Single(results, r => r.IsSuccess);
+        Assert.Equal(FailureKind.Conflict, Assert.Single(results, r => !r.IsSuccess).Failure?.Kind);
+        Assert.Equal(winner.Value, await Store.GetFlagAsync("checkout", Ct));
+    }
+
+    // Releases
+
+    [Fact]
+    public async Task CreateRelease_ThenGet_StoresRevisionOneTheFirstEventAndAReleaseStartedAudit()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        var release = Release("rel-1") with { CreatedAt = new DateTimeOffset(2025, 3, 1, 14, 0, 0, TimeSpan.FromHours(2)), UpdatedAt = T0 };
+
+        var created = (await Store.CreateReleaseAsync(release with { Revision = 5 }, Started("ignored"), Alice, Ct)).Unwrap();
+
+        var expected = release with { Revision = 1, CreatedAt = release.CreatedAt.ToUniversalTime() };
+        Assert.Equal(expected, created);
+        Assert.Equal(expected, await Store.GetReleaseAsync("rel-1", Ct));
+        Assert.Null(await Store.GetReleaseAsync("nope", Ct));
+        var started = Assert.Single(await Store.GetReleaseEventsAsync("rel-1", Ct));
+        Assert.Equal(Started("rel-1") with { Id = started.Id }, started);
+        var audit = Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "release.started"), Ct));
+        Assert.Equal(("shop", "shop/releases/rel-1", (string?)null, release.Plan), (audit.Service, audit.Target, audit.Before, audit.After));
+    }
+
+    [Fact]
+    public async Task CreateRelease_UnknownServiceOrVersion_ReturnsNotFoundAndStoresNothing()
+    {
+        await CreateServiceWithVersionsAsync("shop", 1);
+
+        var unknownService = await Store.CreateReleaseAsync(Release("rel-1", service: "nope"), Started("rel-1"), Alice, Ct);
+        var unknownVersion = await Store.CreateReleaseAsync(Release("rel-2", challenger: 7), Started("rel-2"), Alice, Ct);
+
+        Assert.Equal(FailureKind.NotFound, unknownService.Failure?.Kind);
+        Assert.Equal(FailureKind.NotFound, unknownVersion.Failure?.Kind);
+        Assert.Contains("7", unknownVersion.Failure!.Message, StringComparison.Ordinal);
+        Assert.Empty(await Store.ListReleasesAsync(null, activeOnly: false, Ct));
+        Assert.Empty(await Store.QueryAuditAsync(new AuditQuery(Action: "release.started"), Ct));
+    }
+
+    [Fact]
+    public async Task CreateRelease_WhileAnotherIsActive_ReturnsConflict_AndOnceItEndedANewOneStarts()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        await CreateServiceWithVersionsAsync("search", 2);
+        (await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct)).Unwrap();
+        (await Store.CreateReleaseAsync(Release("rel-other", service: "search"), Started("rel-other"), Alice, Ct)).Unwrap();
+
+        var second = await Store.CreateReleaseAsync(Release("rel-2"), Started("rel-2"), Alice, Ct);
+        var sameId = await Store.CreateReleaseAsync(Release("rel-1", service: "search"), Started("rel-1"), Alice, Ct);
+        (await Store.UpdateReleaseAsync("rel-1", 1, "aborted", false, "{\"step\":1}", Transition("rel-1", "shadowing", "aborted"), "release.aborted", Alice, Ct)).Unwrap();
+        var third = await Store.CreateReleaseAsync(Release("rel-3") with { CreatedAt = T0.AddMinutes(1) }, Started("rel-3"), Alice, Ct);
+
+        Assert.Equal(FailureKind.Conflict, second.Failure?.Kind);
+        Assert.Contains("rel-1", second.Failure!.Message, StringComparison.Ordinal);
+        Assert.Equal(FailureKind.Conflict, sameId.Failure?.Kind);
+        Assert.True(third.IsSuccess, third.Failure?.Message);
+        Assert.Equal(["rel-3"], (await Store.ListReleasesAsync("shop", activeOnly: true, Ct)).Select(r => r.Id));
+        Assert.Equal(["rel-3", "rel-1"], (await Store.ListReleasesAsync("shop", activeOnly: false, Ct)).Select(r => r.Id));
+        Assert.Equal(["rel-3", "rel-other", "rel-1"], (await Store.ListReleasesAsync(null, activeOnly: false, Ct)).Select(r => r.Id));
+        Assert.Equal(["rel-3", "rel-other"], (await Store.ListReleasesAsync(null, activeOnly: true, Ct)).Select(r => r.Id));
+        Assert.Empty(await Store.GetReleaseEventsAsync("rel-2", Ct));
+    }
+
+    [Fact]
+    public async Task CreateRelease_EightConcurrentForOneService_ExactlyOneSucceedsAndTheOthersConflict()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => Store.CreateReleaseAsync(Release($"rel-{i}"), Started($"rel-{i}"), Alice, Ct))));
+
+        var winner = Assert.Single(results, r => r.IsSuccess).Value!;
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Equal(FailureKind.Conflict, r.Failure?.Kind));
+        Assert.Equal([winner], await Store.ListReleasesAsync("shop", activeOnly: false, Ct));
+        Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "release.started"), Ct));
+    }
+
+    [Fact]
+    public async Task UpdateRelease_FromCurrentRevision_WritesStatusActivityAndState_AppendsTheEventAndAuditsStates()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        var release = (await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct)).Unwrap();
+        var controller = new AuditContext("vigil:controller", T0.AddMinutes(10), "error rate above trigger");
+        var rollback = new ReleaseEvent(0, "rel-1", T0.AddMinutes(10), "shadowing", "rolled_back", "vigil:controller", "error rate above trigger", "{\"errors\":0.2}");
+
+        var updated = (await Store.UpdateReleaseAsync("rel-1", 1, "rolled_back", false, "{\"step\":3}", rollback, "release.rolled_back", controller, Ct)).Unwrap();
+
+        var expected = release with { Status = "rolled_back", Active = false, State = "{\"step\":3}", Revision = 2, UpdatedAt = T0.AddMinutes(10) };
+        Assert.Equal(expected, updated);
+        Assert.Equal(expected, await Store.GetReleaseAsync("rel-1", Ct));
+        var events = await Store.GetReleaseEventsAsync("rel-1", Ct);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(rollback with { Id = events[1].Id }, events[1]);
+        var audit = Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "release.rolled_back"), Ct));
+        Assert.Equal(
+            ("vigil:controller", "shop", "shop/releases/rel-1", release.State, "{\"step\":3}", "error rate above trigger"),
+            (audit.Actor, audit.Service, audit.Target, audit.Before, audit.After, audit.Reason));
+    }
+
+    [Fact]
+    public async Task UpdateRelease_StaleRevision_ReturnsConflict_UnknownReturnsNotFound_AndNothingIsAppended()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct);
+        (await Store.UpdateReleaseAsync("rel-1", 1, "canary", true, "{\"step\":1}", Transition("rel-1", "shadowing", "canary"), "release.advanced", Alice, Ct)).Unwrap();
+
+        var stale = await Store.UpdateReleaseAsync("rel-1", 1, "aborted", false, "{}", Transition("rel-1", "shadowing", "aborted"), "release.aborted", Alice, Ct);
+        var unknown = await Store.UpdateReleaseAsync("nope", 1, "aborted", false, "{}", Transition("nope", "shadowing", "aborted"), "release.aborted", Alice, Ct);
+
+        Assert.Equal(FailureKind.Conflict, stale.Failure?.Kind);
+        Assert.Equal(FailureKind.NotFound, unknown.Failure?.Kind);
+        Assert.Equal(("canary", true, 2L), await Store.GetReleaseAsync("rel-1", Ct) is { } r ? (r.Status, r.Active, r.Revision) : default);
+        Assert.Equal(["shadowing", "canary"], (await Store.GetReleaseEventsAsync("rel-1", Ct)).Select(e => e.To));
+        Assert.Empty(await Store.QueryAuditAsync(new AuditQuery(Action: "release.aborted"), Ct));
+    }
+
+    [Fact]
+    public async Task UpdateRelease_ReactivatingWhileAnotherIsActive_ReturnsConflictFromTheOneActiveReleaseRule()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct);
+        await Store.UpdateReleaseAsync("rel-1", 1, "aborted", false, "{}", Transition("rel-1", "shadowing", "aborted"), "release.aborted", Alice, Ct);
+        (await Store.CreateReleaseAsync(Release("rel-2"), Started("rel-2"), Alice, Ct)).Unwrap();
+
+        var reactivated = await Store.UpdateReleaseAsync("rel-1", 2, "canary", true, "{}", Transition("rel-1", "aborted", "canary"), "release.resumed", Alice, Ct);
+
+        Assert.Equal(FailureKind.Conflict, reactivated.Failure?.Kind);
+        Assert.False((await Store.GetReleaseAsync("rel-1", Ct))!.Active);
+        Assert.Equal(["rel-2"], (await Store.ListReleasesAsync("shop", activeOnly: true, Ct)).Select(r => r.Id));
+        Assert.Equal(2, (await Store.GetReleaseEventsAsync("rel-1", Ct)).Count);
+    }
+
+    [Fact]
+    public async Task AmendRelease_ReplacesThePlan_AuditsBeforeAfterAndReason_AndAnEndedReleaseCannotBeAmended()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        var release = (await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct)).Unwrap();
+        var bob = new AuditContext("bob", T0.AddMinutes(3), "hold the canary at 5% over the weekend");
+        const string Amended = "{\"strategy\":\"canary\",\"steps\":[5]}";
+
+        var amended = (await Store.AmendReleaseAsync("rel-1", 1, Amended, Transition("rel-1", "shadowing", "shadowing"), bob, Ct)).Unwrap();
+        var stale = await Store.AmendReleaseAsync("rel-1", 1, "{}", Transition("rel-1", "shadowing", "shadowing"), bob, Ct);
+        await Store.UpdateReleaseAsync("rel-1", 2, "promoted", false, "{}", Transition("rel-1", "shadowing", "promoted"), "release.promoted", Alice, Ct);
+        var ended = await Store.AmendReleaseAsync("rel-1", 3, "{}", Transition("rel-1", "promoted", "promoted"), bob, Ct);
+
+        Assert.Equal(release with { Plan = Amended, Revision = 2, UpdatedAt = T0.AddMinutes(3) }, amended);
+        Assert.Equal(FailureKind.Conflict, stale.Failure?.Kind);
+        Assert.Equal(FailureKind.Conflict, ended.Failure?.Kind);
+        Assert.Equal(Amended, (await Store.GetReleaseAsync("rel-1", Ct))!.Plan);
+        var audit = Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "release.amended"), Ct));
+        Assert.Equal(
+            ("bob", "shop", release.Plan, Amended, "hold the canary at 5% over the weekend"),
+            (audit.Actor, audit.Service, audit.Before, audit.After, audit.Reason));
+        Assert.Equal(3, (await Store.GetReleaseEventsAsync("rel-1", Ct)).Count);
+    }
+
+    [Fact]
+    public async Task GetReleaseEvents_ReturnsTheReleasesTransitionsOldestFirst_WithIncreasingIds()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        await CreateServiceWithVersionsAsync("search", 2);
+        await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct);
+        await Store.CreateReleaseAsync(Release("rel-other", service: "search"), Started("rel-other"), Alice, Ct);
+        var revision = 1L;
+        foreach (var (from, to) in new[] { ("shadowing", "canary"), ("canary", "paused"), ("paused", "canary"), ("canary", "promoted") })
+        {
+            revision = (await Store.UpdateReleaseAsync("rel-1", revision, to, to != "promoted", "{}", Transition("rel-1", from, to), "release." + to, Alice, Ct)).Unwrap().Revision;
+            await Store.UpdateReleaseAsync("rel-other", revision, "canary", true, "{}", Transition("rel-other", "shadowing", "canary"), "release.canary", Alice, Ct);
+        }
+
+        var events = await Store.GetReleaseEventsAsync("rel-1", Ct);
+
+        Assert.Equal(["shadowing", "canary", "paused", "canary", "promoted"], events.Select(e => e.To));
+        Assert.Equal(events.Select(e => e.Id).Order(), events.Select(e => e.Id));
+        Assert.Equal(events.Count, events.Select(e => e.Id).Distinct().Count());
+        Assert.All(events, e => Assert.Equal("rel-1", e.ReleaseId));
+        Assert.Equal(5L, revision);
+    }
+
+    // Arm counts
+
+    [Fact]
+    public async Task GetArmCounts_CountsRequestsErrorsLatencyAndMaturedOutcomesPerVersionAndArm_InTheWindowOnly()
+    {
+        await Store.WritePredictionsAsync(
+            [
+                Prediction("c1", 1, Arms.Champion) with { LatencyMs = 10 },
+                Prediction("c2", 1, Arms.Champion) with { At = T0.AddMinutes(10), LatencyMs = 50, Error = "timeout", Outputs = null },
+                Prediction("c3", 1, Arms.Champion) with { At = T0.AddMinutes(40), LatencyMs = 100 },
+                Prediction("k1", 2, Arms.Canary) with { At = T0.AddMinutes(5), LatencyMs = 30 },
+                Prediction("k2", 2, Arms.Canary) with { At = T0.AddMinutes(45), LatencyMs = 5 },
+                Prediction("before", 1, Arms.Champion) with { At = T0.AddTicks(-10) },
+                Prediction("at-to", 1, Arms.Champion) with { At = T0.AddHours(1) },
+                Prediction("other", 1, Arms.Champion) with { Service = "search" },
+            ],
+            Ct);
+        await Store.RecordOutcomesAsync(
+            [
+                Outcome("c1", "accepted", "true", 1),
+                Outcome("c1", "label", "\"spam\"", null),
+                Outcome("c2", "accepted", "false", 0),
+                Outcome("c3", "accepted", "true", 1),
+                Outcome("k2", "accepted", "true", 1),
+                Outcome("before", "accepted", "true", 1),
+                Outcome("other", "accepted", "true", 1),
+            ],
+            Ct);
+        var query = new ArmCountsQuery("shop", T0, T0.AddHours(1), MaturedBefore: T0.AddMinutes(30), LatencyThresholdMs: 20);
+
+        var counts = await Store.GetArmCountsAsync(query, Ct);
+        var withoutThreshold = await Store.GetArmCountsAsync(query with { LatencyThresholdMs = null }, Ct);
+
+        Assert.Equal(2, counts.Count);
+        var champion = counts[0];
+        Assert.Equal((1, Arms.Champion, (string?)null, 3L, 1L, 2L, 2L), (champion.Version, champion.Arm, champion.Segment, champion.Requests, champion.Errors, champion.OverLatency, champion.Matured));
+        Assert.Equal([new OutcomeCount("accepted", 2, 1), new OutcomeCount("label", 1, 0)], champion.Outcomes);
+        var canary = counts[1];
+        Assert.Equal((2, Arms.Canary, (string?)null, 2L, 0L, 1L, 1L), (canary.Version, canary.Arm, canary.Segment, canary.Requests, canary.Errors, canary.OverLatency, canary.Matured));
+        Assert.Empty(canary.Outcomes);
+        Assert.All(withoutThreshold, c => Assert.Equal(0, c.OverLatency));
+        Assert.Equal([3L, 2L], withoutThreshold.Select(c => c.Requests));
+        Assert.Empty(await Store.GetArmCountsAsync(query with { Service = "nope" }, Ct));
+    }
+
+    [Fact]
+    public async Task GetArmCounts_BySegmentAttribute_SplitsByItsTextAndPutsMissingOrNullInTheNullSegment()
+    {
+        await Store.WritePredictionsAsync(
+            [
+                Prediction("s1", 1, Arms.Champion) with { Attributes = "{\"country\":\"DE\",\"tier\":2,\"vip\":true,\"user-tier\":\"gold\"}" },
+                Prediction("s2", 1, Arms.Champion) with { Attributes = "{\"country\":\"FR\",\"tier\":2.5,\"vip\":false}" },
+                Prediction("s3", 1, Arms.Champion) with { Attributes = "{\"country\":\"DE\"}" },
+                Prediction("s4", 1, Arms.Champion) with { Attributes = "{}" },
+                Prediction("s5", 1, Arms.Champion) with { Attributes = "{\"country\":null}" },
+                Prediction("s6", 2, Arms.Canary) with { Attributes = "{\"country\":\"DE\"}" },
+            ],
+            Ct);
+        await Store.RecordOutcomesAsync([Outcome("s1", "accepted", "true", 1), Outcome("s3", "accepted", "false", 0), Outcome("s6", "accepted", "true", 1)], Ct);
+        var query = new ArmCountsQuery("shop", T0, T0.AddHours(1), MaturedBefore: T0.AddHours(1));
+
+        async Task<(int, string?, long, long)[]> SegmentsAsync(string attribute) =>
+            [.. (await Store.GetArmCountsAsync(query with { SegmentAttribute = attribute }, Ct)).Select(c => (c.Version, c.Segment, c.Requests, c.Outcomes.Sum(o => o.Count)))];
+
+        Assert.Equal([(1, null, 2L, 0L), (1, "DE", 2L, 2L), (1, "FR", 1L, 0L), (2, "DE", 1L, 1L)], await SegmentsAsync("country"));
+        Assert.Equal([(1, null, 3L, 1L), (1, "2", 1L, 1L), (1, "2.5", 1L, 0L), (2, null, 1L, 1L)], await SegmentsAsync("tier"));
+        Assert.Equal([(1, null, 3L, 1L), (1, "false", 1L, 0L), (1, "true", 1L, 1L), (2, null, 1L, 1L)], await SegmentsAsync("vip"));
+        Assert.Equal([(1, null, 4L, 1L), (1, "gold", 1L, 1L), (2, null, 1L, 1L)], await SegmentsAsync("user-tier"));
+        var de = (await Store.GetArmCountsAsync(query with { SegmentAttribute = "country" }, Ct)).Single(c => c is { Version: 1, Segment: "DE" });
+        Assert.Equal([new OutcomeCount("accepted", 2, 1)], de.Outcomes);
+    }
+
+    [Theory]
+    [InlineData("country') FROM predictions; DROP TABLE predictions; --")]
+    [InlineData("country\" OR 1=1 --")]
+    [InlineData("country'||(SELECT secret_hash FROM api_keys)||'")]
+    [InlineData("a.b")]
+    [InlineData("$")]
+    [InlineData("")]
+    public async Task GetArmCounts_HostileSegmentAttribute_IsRejectedAndRunsNoSql(string attribute)
+    {
+        await Store.WritePredictionsAsync([Prediction("r1", 1, Arms.Champion)], Ct);
+
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            Store.GetArmCountsAsync(new ArmCountsQuery("shop", T0, T0.AddHours(1), T0, SegmentAttribute: attribute), Ct));
+
+        Assert.NotNull(await Store.GetPredictionAsync("r1", Ct));
+        Assert.Equal(1, Assert.Single(await Store.GetArmCountsAsync(new ArmCountsQuery("shop", T0, T0.AddHours(1), T0), Ct)).Requests);
+    }
+
     // API keys
 
     [Fact]
@@ -498,6 +843,38 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Changed_IsRaisedOnceAfterEachFlagAndReleaseChange_WithItsService_AndNotForFailures()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        await SettleAsync();
+        var changes = new ConcurrentQueue<ControlPlaneChange>();
+        Store.Changed += (_, change) => changes.Enqueue(change);
+
+        await Store.CreateFlagAsync(Flag("shop-banner", "shop"), Alice, Ct);
+        await Store.CreateFlagAsync(Flag("shop-banner", "shop"), Alice, Ct);
+        await Store.CreateFlagAsync(Flag("global", null), Alice, Ct);
+        await Store.UpdateFlagAsync("shop-banner", 1, "{}", "flag.changed", Alice, Ct);
+        await Store.UpdateFlagAsync("shop-banner", 1, "{}", "flag.changed", Alice, Ct);
+        await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct);
+        await Store.CreateReleaseAsync(Release("rel-2"), Started("rel-2"), Alice, Ct);
+        await Store.AmendReleaseAsync("rel-1", 1, "{}", Transition("rel-1", "shadowing", "shadowing"), Alice, Ct);
+        await Store.UpdateReleaseAsync("rel-1", 2, "promoted", false, "{}", Transition("rel-1", "shadowing", "promoted"), "release.promoted", Alice, Ct);
+        await Store.UpdateReleaseAsync("rel-1", 2, "promoted", false, "{}", Transition("rel-1", "shadowing", "promoted"), "release.promoted", Alice, Ct);
+        await SettleAsync();
+
+        Assert.Equal(
+            [
+                new ControlPlaneChange("shop", "flag.created"),
+                new ControlPlaneChange(null, "flag.created"),
+                new ControlPlaneChange("shop", "flag.changed"),
+                new ControlPlaneChange("shop", "release.started"),
+                new ControlPlaneChange("shop", "release.amended"),
+                new ControlPlaneChange("shop", "release.promoted"),
+            ],
+            changes.Where(c => c.What != SettleMarker));
+    }
+
+    [Fact]
     public async Task Timestamps_KeepTheInstantToTheMicrosecond_InUtc()
     {
         var precise = new DateTimeOffset(2025, 6, 30, 23, 59, 59, TimeSpan.FromHours(-5)).AddTicks(9_999_999);
@@ -527,6 +904,15 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     protected static FeedbackOutcome Outcome(string requestId, string name, string value, double? numeric) => new(requestId, name, value, numeric, T0);
 
     protected static ApiKey Key(string id) => new(id, "ci", ApiScopes.Predict | ApiScopes.Read, new string('a', 64), T0);
+
+    protected static StoredFlag Flag(string key, string? service) => new(key, service, "{\"key\":\"" + key + "\",\"on\":true}", 1, T0);
+
+    protected static StoredRelease Release(string id, string service = "shop", int challenger = 2) =>
+        new(id, service, challenger, "shadowing", true, "{\"strategy\":\"canary\",\"steps\":[5,25,100]}", "{\"step\":0}", 1, T0, T0);
+
+    protected static ReleaseEvent Started(string releaseId) => new(0, releaseId, T0, "pending", "shadowing", "alice", "started by alice", null);
+
+    protected static ReleaseEvent Transition(string releaseId, string from, string to) => new(0, releaseId, T0, from, to, "alice", $"{from} to {to}", "{\"n\":1}");
 
     protected async Task CreateServiceWithVersionsAsync(string service, int versions)
     {

@@ -7,7 +7,8 @@ namespace Vigil.Storage.Migrations;
 /// <remarks>
 /// Conventions: snake_case names; timestamps are <c>INTEGER</c> unix microseconds (UTC) in SQLite and <c>timestamptz</c>
 /// in PostgreSQL, both precise to the microsecond; JSON the store writes itself is <c>TEXT</c> in SQLite and <c>jsonb</c>
-/// in PostgreSQL; JSON written by callers (audit before/after, prediction rows, outcome values) is kept as text, exactly as given.
+/// in PostgreSQL; JSON written by callers (audit before/after, prediction rows, outcome values, flag definitions, release
+/// plans, states and event details) is kept as text, exactly as given.
 /// </remarks>
 internal static class SchemaMigrations
 {
@@ -204,6 +205,84 @@ internal static class SchemaMigrations
                     created_at  timestamptz NOT NULL,
                     revoked_at  timestamptz
                 );
+                """),
+
+        new(4, "flags, releases and release events",
+            Sqlite: """
+                CREATE TABLE flags (
+                    key        TEXT    NOT NULL PRIMARY KEY,
+                    service    TEXT,
+                    definition TEXT    NOT NULL,
+                    revision   INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX flags_service ON flags (service);
+
+                CREATE TABLE releases (
+                    id         TEXT    NOT NULL PRIMARY KEY,
+                    service    TEXT    NOT NULL REFERENCES services (name),
+                    challenger INTEGER NOT NULL,
+                    status     TEXT    NOT NULL,
+                    active     INTEGER NOT NULL CHECK (active IN (0, 1)),
+                    plan       TEXT    NOT NULL,
+                    state      TEXT    NOT NULL,
+                    revision   INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    FOREIGN KEY (service, challenger) REFERENCES model_versions (service, number)
+                );
+                CREATE UNIQUE INDEX releases_one_active ON releases (service) WHERE active = 1;
+                CREATE INDEX releases_service ON releases (service, created_at);
+
+                CREATE TABLE release_events (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    release_id  TEXT    NOT NULL REFERENCES releases (id),
+                    at          INTEGER NOT NULL,
+                    from_status TEXT    NOT NULL,
+                    to_status   TEXT    NOT NULL,
+                    actor       TEXT    NOT NULL,
+                    reason      TEXT    NOT NULL,
+                    details     TEXT
+                );
+                CREATE INDEX release_events_release ON release_events (release_id, id);
+                """,
+            Postgres: """
+                CREATE TABLE flags (
+                    key        text        NOT NULL PRIMARY KEY,
+                    service    text,
+                    definition text        NOT NULL,
+                    revision   bigint      NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE INDEX flags_service ON flags (service);
+
+                CREATE TABLE releases (
+                    id         text        NOT NULL PRIMARY KEY,
+                    service    text        NOT NULL REFERENCES services (name),
+                    challenger integer     NOT NULL,
+                    status     text        NOT NULL,
+                    active     boolean     NOT NULL,
+                    plan       text        NOT NULL,
+                    state      text        NOT NULL,
+                    revision   bigint      NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    FOREIGN KEY (service, challenger) REFERENCES model_versions (service, number)
+                );
+                CREATE UNIQUE INDEX releases_one_active ON releases (service) WHERE active;
+                CREATE INDEX releases_service ON releases (service, created_at);
+
+                CREATE TABLE release_events (
+                    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    release_id  text        NOT NULL REFERENCES releases (id),
+                    at          timestamptz NOT NULL,
+                    from_status text        NOT NULL,
+                    to_status   text        NOT NULL,
+                    actor       text        NOT NULL,
+                    reason      text        NOT NULL,
+                    details     text
+                );
+                CREATE INDEX release_events_release ON release_events (release_id, id);
                 """),
     ];
 
