@@ -118,12 +118,15 @@ public sealed class VigilServerOptionsBuilder
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    public TimeSpan ControllerTick { get; set; } = TimeSpan.FromSeconds(10);
+
     public VigilServerOptions Build() => new()
     {
         Store = Store,
         Urls = Urls,
         RecorderCapacity = RecorderCapacity,
         TimeProvider = TimeProvider,
+        ControllerTick = ControllerTick,
         LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
     };
 }

@@ -33,6 +33,9 @@ public sealed class VigilServerOptions
     /// <summary>How often the routing snapshot is rebuilt from the store even without a change notification. Default 30 s.</summary>
     public TimeSpan SnapshotResync { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often (on the server's clock) the release controller looks for releases due for analysis. Default 10 s; each release is analysed every <c>analysis_interval</c> of its plan.</summary>
+    public TimeSpan ControllerTick { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Minimum log level of Vigil's own console logging. Default Information.</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }

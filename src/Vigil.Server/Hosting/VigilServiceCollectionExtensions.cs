@@ -8,6 +8,7 @@ using Vigil.Server.ControlPlane;
 using Vigil.Server.Gateway;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
+using Vigil.Server.Releases;
 using Vigil.Server.Routing;
 using Vigil.Serving;
 
@@ -31,6 +32,12 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PredictionRecorder>());
         services.AddHostedService<SnapshotRefresher>();
         services.AddHostedService<BackendWarmer>();
+        services.AddSingleton<ReleaseService>();
+        services.AddSingleton<ReleaseRouting>();
+        services.AddSingleton<ShadowRunner>();
+        services.AddHostedService<ReleaseRoutingRefresher>();
+        services.AddSingleton<ReleaseController>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
         services.AddVigilServing();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -91,6 +98,7 @@ public static class VigilServiceCollectionExtensions
         app.MapRegistryEndpoints();
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
+        app.MapReleaseEndpoints();
         return app;
     }
 }

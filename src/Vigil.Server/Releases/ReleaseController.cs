@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Vigil.Server.Hosting;
+
+namespace Vigil.Server.Releases;
+
+/// <summary>
+/// The control loop: every <see cref="VigilServerOptions.ControllerTick"/> of the server's clock it looks at each active
+/// release and, when its analysis interval has passed, analyses it and persists and applies the decision. Runs on every
+/// replica; optimistic concurrency on the release lets only one replica's decision through.
+/// </summary>
+public sealed partial class ReleaseController(
+    IVigilStore store,
+    ReleaseService releases,
+    TimeProvider time,
+    IOptions<VigilServerOptions> options,
+    ILogger<ReleaseController> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastAnalysis = new(StringComparer.Ordinal);
+
+    /// <summary>One pass over the active releases (the loop calls it; tests call it after advancing a fake clock).</summary>
+    public async Task TickAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        foreach (var release in await store.ListReleasesAsync(null, activeOnly: true, ct))
+        {
+            var interval = ReleaseService.ReadPlan(release).EffectiveAnalysisInterval;
+            if (_lastAnalysis.TryGetValue(release.Id, out var last) && now - last < interval)
+            {
+                continue;
+            }
+
+            try
+            {
+                await releases.TickAsync(release, ct);
+                _lastAnalysis[release.Id] = now;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTickFailed(logger, release.Id, ex);
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.ControllerTick, time, stoppingToken);
+                await TickAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Release {Release} could not be analysed this tick; it holds")]
+    private static partial void LogTickFailed(ILogger logger, string release, Exception exception);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "The release controller's tick failed; retrying next tick")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+}

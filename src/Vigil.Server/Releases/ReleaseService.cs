@@ -1,0 +1,274 @@
+using System.Text.Json;
+using Vigil.Audit;
+using Vigil.Predictions;
+using Vigil.Registry;
+using Vigil.Releases;
+using Vigil.Server.Routing;
+
+namespace Vigil.Server.Releases;
+
+/// <summary>
+/// Starts releases, applies people's commands and the controller's decisions. Every decision is persisted (with its
+/// transition and audit event, under optimistic concurrency) before it takes effect; effects are idempotent, so a crash
+/// between the two is completed on the next tick. Several replicas may tick the same release: only one write wins.
+/// </summary>
+public sealed partial class ReleaseService(IVigilStore store, RoutingState routing, ReleaseRouting releaseRouting, TimeProvider time, ILogger<ReleaseService> logger)
+{
+    /// <summary>Validates and stores a release, sets the challenger alias, and takes its first decision.</summary>
+    public async Task<Result<StoredRelease>> StartAsync(ReleasePlan plan, AuditContext who, CancellationToken ct)
+    {
+        var errors = ReleasePlanValidator.Validate(plan).ToList();
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid($"the release plan has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}", errors);
+        }
+
+        if (await store.GetServiceAsync(plan.Service, ct) is null)
+        {
+            return Failure.NotFound($"there is no service '{plan.Service}'");
+        }
+
+        var aliases = await store.GetAliasesAsync(plan.Service, ct);
+        var versions = (await store.ListVersionsAsync(plan.Service, ct)).Select(v => v.Number).ToHashSet();
+        errors.AddRange(ReleasePlanValidator.ValidateForStart(plan, aliases, versions));
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid($"the release plan has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}", errors);
+        }
+
+        var challenger = plan.Challenger!.Value;
+        var id = "rel-" + Guid.CreateVersion7(who.At).ToString("N")[..16];
+        var release = new StoredRelease(id, plan.Service, challenger, ReleaseStateMachine.Name(ReleasePhase.Pending), true,
+            VigilJson.Serialize(plan), VigilJson.Serialize(ReleaseState.Initial), 1, who.At, who.At);
+        var first = new ReleaseEvent(0, id, who.At, "none", ReleaseStateMachine.Name(ReleasePhase.Pending), who.Actor, who.Reason ?? "release started", null);
+        var created = await store.CreateReleaseAsync(release, first, who, ct);
+        if (!created.IsSuccess)
+        {
+            return created;
+        }
+
+        if (aliases.Challenger != challenger)
+        {
+            var next = aliases.With(AliasNames.Challenger, challenger);
+            if (next.IsSuccess)
+            {
+                await store.UpdateAliasesAsync(plan.Service, aliases.Revision, next.Value!, AuditActions.AliasSet, who with { Reason = $"challenger of release {id}" }, ct);
+            }
+        }
+
+        var ticked = await TickAsync(created.Value!, ct);
+        await RebuildAsync(ct);
+        return ticked;
+    }
+
+    /// <summary>Applies a person's command (pause, resume, abort, approve, promote, kill switch).</summary>
+    public async Task<Result<StoredRelease>> CommandAsync(string id, ReleaseCommandKind kind, AuditContext who, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var release = await store.GetReleaseAsync(id, ct);
+            if (release is null)
+            {
+                return Failure.NotFound($"there is no release '{id}'; list them with 'vigil release status'");
+            }
+
+            var state = ReadState(release);
+            var applied = ReleaseStateMachine.Apply(state, new ReleaseCommand(kind, who.Actor, who.At, who.Reason));
+            if (!applied.IsSuccess)
+            {
+                return applied.Failure!;
+            }
+
+            var change = applied.Value!;
+            var saved = await PersistAsync(release, change.State, change.Transition, who, ct);
+            if (saved.Failure is { Kind: FailureKind.Conflict })
+            {
+                continue;
+            }
+
+            if (saved.IsSuccess)
+            {
+                await EffectAsync(saved.Value!, change.State, change.Transition.Reason, ct);
+                await RebuildAsync(ct);
+            }
+
+            return saved;
+        }
+
+        return Failure.Conflict($"release '{id}' kept changing while the command was applied; try again");
+    }
+
+    /// <summary>Replaces a running release's plan; the reason is required and the amendment is audited with before and after.</summary>
+    public async Task<Result<StoredRelease>> AmendAsync(string id, ReleasePlan plan, AuditContext who, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(who.Reason))
+        {
+            return Failure.Invalid("an amendment needs a reason: the plan was agreed before the release started");
+        }
+
+        var release = await store.GetReleaseAsync(id, ct);
+        if (release is null)
+        {
+            return Failure.NotFound($"there is no release '{id}'");
+        }
+
+        var errors = ReleasePlanValidator.Validate(plan).ToList();
+        if (plan.Service != release.Service || plan.Challenger != release.Challenger)
+        {
+            errors.Add("an amendment cannot change the service or the challenger; abort and start a new release");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Failure.Invalid("the amended plan is invalid", errors);
+        }
+
+        var transition = new ReleaseEvent(0, id, who.At, release.Status, release.Status, who.Actor, "plan amended: " + who.Reason, null);
+        var amended = await store.AmendReleaseAsync(id, release.Revision, VigilJson.Serialize(plan), transition, who, ct);
+        if (amended.IsSuccess)
+        {
+            await RebuildAsync(ct);
+        }
+
+        return amended;
+    }
+
+    /// <summary>Analyses one release and persists and applies the decision.</summary>
+    public async Task<Result<StoredRelease>> TickAsync(StoredRelease release, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var plan = ReadPlan(release);
+        var state = ReadState(release);
+        if (state.IsTerminal)
+        {
+            // The decision was persisted; make sure its effect happened (a crash may have come in between).
+            await EffectAsync(release, state, "completing the persisted decision", ct);
+            return Result<StoredRelease>.Ok(release);
+        }
+
+        var analysis = state.Phase == ReleasePhase.Pending ? null : await AnalyseAsync(release, plan, state, now, ct);
+        var decision = ReleaseStateMachine.Decide(state, plan, analysis, now);
+        if (decision.Transition is null)
+        {
+            LastDecisions[release.Id] = decision;
+            return Result<StoredRelease>.Ok(release);
+        }
+
+        var who = new AuditContext(ReleaseActions.Controller, now, decision.Reason);
+        var saved = await PersistAsync(release, decision.State, decision.Transition, who, ct);
+        if (saved.IsSuccess)
+        {
+            LastDecisions[release.Id] = decision;
+            LogDecision(logger, release.Id, release.Service, decision.Kind.ToString(), decision.Reason);
+            await EffectAsync(saved.Value!, decision.State, decision.Reason, ct);
+            await RebuildAsync(ct);
+        }
+
+        return saved;
+    }
+
+    /// <summary>The controller's latest decision per release in this process (for status).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, ReleaseDecision> LastDecisions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Builds the analysis snapshot: challenger arm against champion traffic of the same window, matured outcomes only.</summary>
+    public async Task<AnalysisSnapshot> AnalyseAsync(StoredRelease release, ReleasePlan plan, ReleaseState state, DateTimeOffset now, CancellationToken ct)
+    {
+        var from = state.StepStartedAt ?? release.CreatedAt;
+        var matured = now - plan.EffectiveOutcomeWindow;
+        var requirements = AnalysisRequirements.For(plan);
+        var challengerArm = state.EffectivePhase == ReleasePhase.Shadowing || (state.EffectivePhase == ReleasePhase.AwaitingApproval && state.Step == 0)
+            ? Arms.Shadow
+            : Arms.Canary;
+
+        var thresholds = requirements.LatencyThresholdsMs.Count == 0 ? [(double?)null] : requirements.LatencyThresholdsMs.Select(t => (double?)t).ToList();
+        ArmCounts? challenger = null;
+        ArmCounts? control = null;
+        long samples = 0;
+        foreach (var threshold in thresholds)
+        {
+            var rows = await store.GetArmCountsAsync(new ArmCountsQuery(release.Service, from, now, matured, threshold), ct);
+            var mine = rows.Where(r => r.Arm == challengerArm && r.Version == release.Challenger).ToList();
+            var theirs = rows.Where(r => r.Arm == Arms.Champion).ToList();
+            samples = mine.Sum(r => r.Requests);
+            challenger = challenger is null ? ArmCounts.From(mine, threshold) : challenger.With(ArmCounts.From(mine, threshold));
+            control = control is null ? ArmCounts.From(theirs, threshold) : control.With(ArmCounts.From(theirs, threshold));
+        }
+
+        var segments = new List<SegmentCounts>();
+        foreach (var attribute in requirements.SegmentAttributes)
+        {
+            var rows = await store.GetArmCountsAsync(new ArmCountsQuery(release.Service, from, now, matured, thresholds[0], attribute), ct);
+            foreach (var group in rows.Where(r => r.Segment is not null).GroupBy(r => r.Segment!, StringComparer.Ordinal))
+            {
+                segments.Add(new SegmentCounts(
+                    attribute,
+                    group.Key,
+                    ArmCounts.From(group.Where(r => r.Arm == challengerArm && r.Version == release.Challenger), thresholds[0]),
+                    ArmCounts.From(group.Where(r => r.Arm == Arms.Champion), thresholds[0])));
+            }
+        }
+
+        return new AnalysisSnapshot(now, samples, challenger ?? ArmCounts.Empty, control ?? ArmCounts.Empty, segments);
+    }
+
+    private async Task<Result<StoredRelease>> PersistAsync(StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, CancellationToken ct)
+    {
+        var details = JsonSerializer.Serialize(new { transition.Triggers, transition.Promotion, transition.FirstBreachAt, transition.FromStep, transition.ToStep }, VigilJson.Options);
+        var @event = new ReleaseEvent(0, release.Id, transition.At, release.Status, ReleaseStateMachine.Name(next.Phase), transition.Actor, transition.Reason, details);
+        return await store.UpdateReleaseAsync(
+            release.Id,
+            release.Revision,
+            ReleaseStateMachine.Name(next.Phase),
+            !next.IsTerminal,
+            VigilJson.Serialize(next),
+            @event,
+            transition.Action,
+            who with { Reason = transition.Reason },
+            ct);
+    }
+
+    /// <summary>Makes the persisted state true in the registry: a promotion moves the aliases (once). Traffic follows the routing snapshot.</summary>
+    private async Task EffectAsync(StoredRelease release, ReleaseState state, string reason, CancellationToken ct)
+    {
+        if (state.Phase != ReleasePhase.Promoted)
+        {
+            return;
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var aliases = await store.GetAliasesAsync(release.Service, ct);
+            if (aliases.Champion == release.Challenger)
+            {
+                return;
+            }
+
+            var next = (aliases with { Challenger = release.Challenger }).Promote();
+            if (!next.IsSuccess)
+            {
+                return;
+            }
+
+            var who = new AuditContext(ReleaseActions.Controller, time.GetUtcNow(), $"release {release.Id} promoted: {reason}");
+            var moved = await store.UpdateAliasesAsync(release.Service, aliases.Revision, next.Value!, AuditActions.AliasPromoted, who, ct);
+            if (moved.IsSuccess)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Rebuilds the routing snapshot and the active releases, so the next request in this process follows the change.</summary>
+    private async Task RebuildAsync(CancellationToken ct)
+    {
+        await releaseRouting.RebuildAsync(ct);
+        await routing.RebuildAsync(ct);
+    }
+
+    internal static ReleasePlan ReadPlan(StoredRelease release) => VigilJson.Deserialize<ReleasePlan>(release.Plan)!;
+
+    internal static ReleaseState ReadState(StoredRelease release) => VigilJson.Deserialize<ReleaseState>(release.State)!;
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Release {Release} of {Service}: {Decision} — {Reason}")]
+    private static partial void LogDecision(ILogger logger, string release, string service, string decision, string reason);
+}

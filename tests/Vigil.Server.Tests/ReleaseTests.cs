@@ -1,0 +1,165 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Vigil.Server.Api;
+using Vigil.Server.Releases;
+
+namespace Vigil.Server.Tests;
+
+/// <summary>Releases end to end over HTTP, on a fake clock: the controller ticks when the test says so.</summary>
+public sealed class ReleaseTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 2, 8, 0, 0, TimeSpan.Zero));
+    private RemoteModel _champion = null!;
+    private RemoteModel _challenger = null!;
+    private VigilTestServer _server = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _champion = await RemoteModel.StartAsync();
+        _challenger = await RemoteModel.StartAsync();
+        _server = await VigilTestServer.StartAsync(configure: o =>
+        {
+            o.TimeProvider = _clock;
+            o.ControllerTick = TimeSpan.FromDays(365); // the test ticks by hand
+        });
+        await _server.CreateShopAsync(_champion);
+        await _server.RegisterRemoteAsync(_challenger, "shop", alias: null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _champion.DisposeAsync();
+        await _challenger.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Canary_ErrorRateAboveTrigger_RollsBackWithinOneTick_AndUsersKeepGettingAnswers()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "2%"}], "fallback_on_error": true}
+            """);
+        Assert.Equal("canary", release.Status);
+        Assert.Equal(500_000, release.Traffic.CanaryWeightPpm);
+
+        _challenger.Failing = true;
+        var answered = await SendAsync(600);
+        Assert.Equal(600, answered.Count(a => a.Version == 1));
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var after = await TickAsync(release.Id);
+
+        Assert.Equal("rolled_back", after.Status);
+        Assert.False(after.Active);
+        var rollback = after.Events.Last();
+        Assert.Equal("vigil:controller", rollback.Actor);
+        Assert.Contains("error_rate", rollback.Details);
+        Assert.Contains("error_rate", rollback.Reason);
+
+        // The challenger is out of traffic at once; the aliases did not move.
+        _challenger.Failing = false;
+        var later = await SendAsync(50, offset: 1000);
+        Assert.All(later, a => Assert.Equal("champion", a.Arm));
+        var aliases = await _server.GetAsync<AliasesView>("/v1/services/shop/aliases");
+        Assert.Equal(1, aliases.Champion);
+    }
+
+    [Fact]
+    public async Task Canary_HealthyChallenger_AdvancesThroughItsStepsAndIsPromoted()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "progressive",
+             "steps": [{"weight": "10%", "hold": "1h"}, {"weight": "50%", "hold": "1h"}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        Assert.Equal(100_000, release.Traffic.CanaryWeightPpm);
+
+        var weights = new List<int>();
+        for (var hour = 0; hour < 6 && release.Active; hour++)
+        {
+            await SendAsync(1500, offset: hour * 1500);
+            _clock.Advance(TimeSpan.FromMinutes(61));
+            release = await TickAsync(release.Id);
+            weights.Add(release.Traffic.CanaryWeightPpm);
+        }
+
+        Assert.Equal("promoted", release.Status);
+        Assert.Contains(500_000, weights);
+        var aliases = await _server.GetAsync<AliasesView>("/v1/services/shop/aliases");
+        Assert.Equal((2, 1), (aliases.Champion!.Value, aliases.PreviousChampion!.Value));
+        var served = await SendAsync(20, offset: 99_000);
+        Assert.All(served, a => Assert.Equal(2, a.Version));
+    }
+
+    [Fact]
+    public async Task KillSwitch_TakesTheChallengerOutOfTrafficAtOnce_AndPausesTheRelease()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        Assert.Contains(await SendAsync(200), a => a.Arm == "canary");
+
+        var killed = await _server.ReadAsync<ReleaseView>(await _server.PostJsonAsync($"/v1/releases/{release.Id}/kill", """{"reason": "pager"}"""));
+        Assert.Equal("paused", killed.Status);
+        Assert.All(await SendAsync(200, offset: 500), a => Assert.Equal("champion", a.Arm));
+    }
+
+    [Fact]
+    public async Task InvalidPlan_ListsEveryError_AndASecondReleaseForTheServiceIsAConflict()
+    {
+        var invalid = await _server.PostJsonAsync("/v1/releases", """
+            {"service": "shop", "challenger": 1, "strategy": "progressive", "steps": [{"weight": "50%", "hold": "1h"}, {"weight": "10%", "hold": "0s"}],
+             "triggers": [{"metric": "happiness", "max": "2%"}]}
+            """);
+        var problem = await VigilTestServer.ProblemAsync(invalid, 422);
+        Assert.True(problem["errors"]!.AsArray().Count >= 3, VigilTestServer.Errors(problem));
+
+        await StartAsync("""{"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "5%", "hold": "1h"}], "triggers": [{"metric": "error_rate", "max": "2%"}]}""");
+        var second = await _server.PostJsonAsync("/v1/releases", """{"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "5%", "hold": "1h"}], "triggers": [{"metric": "error_rate", "max": "2%"}]}""");
+        await VigilTestServer.ProblemAsync(second, 409);
+    }
+
+    [Fact]
+    public async Task Abort_WithoutReason_Is422_WithReason_EndsTheRelease()
+    {
+        var release = await StartAsync("""{"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "5%", "hold": "1h"}], "triggers": [{"metric": "error_rate", "max": "2%"}]}""");
+        await VigilTestServer.ProblemAsync(await _server.PostJsonAsync($"/v1/releases/{release.Id}/abort", "{}"), 422);
+        var aborted = await _server.ReadAsync<ReleaseView>(await _server.PostJsonAsync($"/v1/releases/{release.Id}/abort", """{"reason": "wrong model"}"""));
+        Assert.Equal("aborted", aborted.Status);
+        var audit = await _server.GetAsync<AuditList>("/v1/audit?action=release.aborted");
+        Assert.Equal("wrong model", Assert.Single(audit.Events).Reason);
+    }
+
+    private async Task<ReleaseView> StartAsync(string plan)
+    {
+        var response = await _server.PostJsonAsync("/v1/releases", plan);
+        return await _server.ReadAsync<ReleaseView>(response);
+    }
+
+    private async Task<ReleaseView> TickAsync(string id)
+    {
+        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        await _server.App.Services.GetRequiredService<ReleaseController>().TickAsync(TestContext.Current.CancellationToken);
+        return await _server.GetAsync<ReleaseView>($"/v1/releases/{id}");
+    }
+
+    private async Task<List<PredictResponse>> SendAsync(int count, int offset = 0)
+    {
+        var answers = new List<PredictResponse>(count);
+        for (var i = 0; i < count; i += 100)
+        {
+            var instances = Enumerable.Range(i, Math.Min(100, count - i))
+                .Select(n => $$$"""{"key": "user-{{{n + offset}}}", "inputs": {"price": 10, "country": "DE"}}""");
+            var response = await _server.PostJsonAsync("/v1/services/shop/predict", "{\"instances\": [" + string.Join(",", instances) + "]}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answers.AddRange((await _server.ReadAsync<BatchPredictResponse>(response)).Predictions);
+        }
+
+        return answers;
+    }
+}
