@@ -16,12 +16,13 @@ public sealed class ReleaseTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _champion = await RemoteModel.StartAsync();
+        _champion = await RemoteModel.StartAsync(); // also the webhook receiver
         _challenger = await RemoteModel.StartAsync();
         _server = await VigilTestServer.StartAsync(configure: o =>
         {
             o.TimeProvider = _clock;
             o.ControllerTick = TimeSpan.FromDays(365); // the test ticks by hand
+            o.Webhooks.Add(new Uri(_champion.Url, "hook").ToString());
         });
         await _server.CreateShopAsync(_champion);
         await _server.RegisterRemoteAsync(_challenger, "shop", alias: null);
@@ -58,6 +59,11 @@ public sealed class ReleaseTests : IAsyncLifetime
         Assert.Equal("vigil:controller", rollback.Actor);
         Assert.Contains("error_rate", rollback.Details);
         Assert.Contains("error_rate", rollback.Reason);
+
+        // The webhook carries the trigger, its numbers and interval, and the time of first breach.
+        var hook = await WaitForHookAsync("release.rolled_back");
+        Assert.Contains("\"first_breach_at\"", hook);
+        Assert.Contains("error_rate", hook);
 
         // The challenger is out of traffic at once; the aliases did not move.
         _challenger.Failing = false;
@@ -133,6 +139,61 @@ public sealed class ReleaseTests : IAsyncLifetime
         Assert.Equal("aborted", aborted.Status);
         var audit = await _server.GetAsync<AuditList>("/v1/audit?action=release.aborted");
         Assert.Equal("wrong model", Assert.Single(audit.Events).Reason);
+    }
+
+    [Fact]
+    public async Task Shadow_SlowOrFailingChallenger_NeverSlowsOrFailsUsers_AndIsRecorded()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "shadow", "shadow": {"sample": "100%", "duration": "1d"},
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        Assert.Equal("shadowing", release.Status);
+
+        _challenger.DelayMs = 3_000; // its timeout is 1 s
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var slow = await SendAsync(20);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"users waited {clock.Elapsed.TotalMilliseconds:F0} ms for a shadow");
+        Assert.All(slow, a => Assert.Equal(("champion", 1), (a.Arm, a.Version)));
+
+        _challenger.DelayMs = 0;
+        _challenger.Failing = true;
+        Assert.All(await SendAsync(20, offset: 100), a => Assert.Equal("champion", a.Arm));
+
+        // Every copy ends up recorded under the shadow arm (the slow ones as timeouts, the failing ones as errors), or, when
+        // all 32 shadow slots were taken by the slow ones, skipped and counted.
+        var runner = _server.App.Services.GetRequiredService<ShadowRunner>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        ServiceStatusView status;
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+            status = await _server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
+        }
+        while ((status.Traffic.SingleOrDefault(t => t.Arm == "shadow")?.Requests ?? 0) + runner.Skipped != 40 && DateTime.UtcNow < deadline);
+
+        var shadow = Assert.Single(status.Traffic, t => t.Arm == "shadow");
+        Assert.Equal(2, shadow.Version);
+        Assert.Equal(40, shadow.Requests + runner.Skipped);
+        Assert.Equal(shadow.Requests, shadow.Errors);
+        Assert.True(shadow.Requests >= ShadowRunner.MaxConcurrency, $"recorded {shadow.Requests}");
+        Assert.Equal(40, status.Traffic.Single(t => t.Arm == "champion").Requests);
+    }
+
+    private async Task<string> WaitForHookAsync(string action)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (_champion.Hooks.FirstOrDefault(h => h.Contains(action, StringComparison.Ordinal)) is { } hook)
+            {
+                return hook;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no webhook with {action} arrived; got: {string.Join(" | ", _champion.Hooks)}");
     }
 
     private async Task<ReleaseView> StartAsync(string plan)

@@ -28,6 +28,9 @@ public sealed class RemoteModel : IAsyncDisposable
     /// <summary>Milliseconds each prediction sleeps (to test timeouts).</summary>
     public int DelayMs { get; set; }
 
+    /// <summary>Bodies POSTed to /hook (the model server doubles as a webhook receiver).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Hooks { get; } = new();
+
     /// <summary>When true, predictions answer 500.</summary>
     public bool Failing { get; set; }
 
@@ -39,6 +42,12 @@ public sealed class RemoteModel : IAsyncDisposable
         var app = builder.Build();
         var model = new RemoteModel(app);
         app.MapGet("/", () => Results.Ok(new { ready = true }));
+        app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            model.Hooks.Enqueue(await reader.ReadToEndAsync());
+            return Results.Ok();
+        });
         app.MapPost("/", async (HttpRequest request) =>
         {
             Interlocked.Increment(ref model._calls);

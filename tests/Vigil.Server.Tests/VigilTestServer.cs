@@ -120,6 +120,8 @@ public sealed class VigilServerOptionsBuilder
 
     public TimeSpan ControllerTick { get; set; } = TimeSpan.FromSeconds(10);
 
+    public List<string> Webhooks { get; } = [];
+
     public VigilServerOptions Build() => new()
     {
         Store = Store,
@@ -127,6 +129,7 @@ public sealed class VigilServerOptionsBuilder
         RecorderCapacity = RecorderCapacity,
         TimeProvider = TimeProvider,
         ControllerTick = ControllerTick,
+        Webhooks = Webhooks,
         LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
     };
 }

@@ -36,6 +36,9 @@ public sealed class VigilServerOptions
     /// <summary>How often (on the server's clock) the release controller looks for releases due for analysis. Default 10 s; each release is analysed every <c>analysis_interval</c> of its plan.</summary>
     public TimeSpan ControllerTick { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>URLs that receive a JSON POST when a release is rolled back, promoted, aborted or paused. Default none.</summary>
+    public IList<string> Webhooks { get; init; } = [];
+
     /// <summary>Minimum log level of Vigil's own console logging. Default Information.</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }

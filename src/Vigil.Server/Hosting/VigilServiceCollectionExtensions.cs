@@ -35,6 +35,8 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<ReleaseService>();
         services.AddSingleton<ReleaseRouting>();
         services.AddSingleton<ShadowRunner>();
+        services.AddSingleton<ReleaseNotifier>();
+        services.AddHttpClient(ReleaseNotifier.ClientName);
         services.AddHostedService<ReleaseRoutingRefresher>();
         services.AddSingleton<ReleaseController>();
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());

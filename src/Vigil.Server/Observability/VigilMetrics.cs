@@ -22,6 +22,7 @@ public sealed class VigilMetrics : IDisposable
     private readonly Counter<long> _recorded;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _writeFailures;
+    private readonly Counter<long> _shadowSkipped;
 
     public VigilMetrics(IMeterFactory meterFactory)
     {
@@ -34,6 +35,7 @@ public sealed class VigilMetrics : IDisposable
         _outcomes = _meter.CreateCounter<long>("vigil.feedback.outcomes", "{outcome}", "Outcomes received, by result (stored, duplicate).");
         _recorded = _meter.CreateCounter<long>("vigil.recorder.records.written", "{record}", "Prediction records written to the store.");
         _dropped = _meter.CreateCounter<long>("vigil.recorder.records.dropped", "{record}", "Prediction records dropped because the recorder's channel was full.");
+        _shadowSkipped = _meter.CreateCounter<long>("vigil.shadow.skipped", "{request}", "Shadow copies skipped because every shadow slot was busy.");
         _writeFailures = _meter.CreateCounter<long>("vigil.recorder.write.failures", "{batch}", "Batches that failed to write and were retried.");
     }
 
@@ -101,6 +103,8 @@ public sealed class VigilMetrics : IDisposable
     public void Dropped() => _dropped.Add(1);
 
     public void WriteFailed() => _writeFailures.Add(1);
+
+    public void ShadowSkipped(string service) => _shadowSkipped.Add(1, new KeyValuePair<string, object?>("vigil.service", service));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -12,7 +12,7 @@ namespace Vigil.Server.Releases;
 /// transition and audit event, under optimistic concurrency) before it takes effect; effects are idempotent, so a crash
 /// between the two is completed on the next tick. Several replicas may tick the same release: only one write wins.
 /// </summary>
-public sealed partial class ReleaseService(IVigilStore store, RoutingState routing, ReleaseRouting releaseRouting, TimeProvider time, ILogger<ReleaseService> logger)
+public sealed partial class ReleaseService(IVigilStore store, RoutingState routing, ReleaseRouting releaseRouting, ReleaseNotifier notifier, TimeProvider time, ILogger<ReleaseService> logger)
 {
     /// <summary>Validates and stores a release, sets the challenger alias, and takes its first decision.</summary>
     public async Task<Result<StoredRelease>> StartAsync(ReleasePlan plan, AuditContext who, CancellationToken ct)
@@ -212,6 +212,19 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
     }
 
     private async Task<Result<StoredRelease>> PersistAsync(StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, CancellationToken ct)
+    {
+        var saved = await WriteAsync(release, next, transition, who, ct);
+        if (saved.IsSuccess && transition.Action is ReleaseActions.RolledBack or ReleaseActions.Promoted or ReleaseActions.Aborted or ReleaseActions.Paused)
+        {
+            notifier.Notify(new ReleaseNotification(
+                transition.Action, release.Id, release.Service, release.Challenger, transition.At, transition.Reason,
+                transition.FirstBreachAt, transition.Triggers, transition.Promotion));
+        }
+
+        return saved;
+    }
+
+    private async Task<Result<StoredRelease>> WriteAsync(StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, CancellationToken ct)
     {
         var details = JsonSerializer.Serialize(new { transition.Triggers, transition.Promotion, transition.FirstBreachAt, transition.FromStep, transition.ToStep }, VigilJson.Options);
         var @event = new ReleaseEvent(0, release.Id, transition.At, release.Status, ReleaseStateMachine.Name(next.Phase), transition.Actor, transition.Reason, details);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Server.Gateway;
+using Vigil.Server.Observability;
 using Vigil.Server.Recording;
 using Vigil.Serving;
 
@@ -12,7 +13,7 @@ namespace Vigil.Server.Releases;
 /// concurrency (a copy that finds every slot taken is skipped and counted), the version's timeout, and failures that
 /// are recorded but never reach the user.
 /// </summary>
-public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recorder, TimeProvider time)
+public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recorder, VigilMetrics metrics, TimeProvider time)
 {
     /// <summary>Most shadow calls in flight at once.</summary>
     public const int MaxConcurrency = 32;
@@ -29,6 +30,7 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
         if (!_slots.Wait(0))
         {
             Interlocked.Increment(ref _skipped);
+            metrics.ShadowSkipped(service.Name);
             return;
         }
 
