@@ -36,7 +36,24 @@ internal static class ServeCommand
             HelpName = "store",
             DefaultValueFactory = _ => context.Environment("VIGIL_STORE") is { Length: > 0 } env ? env : DefaultStore,
         };
-        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store };
+        var webhooks = new Option<string[]>("--webhook")
+        {
+            Description = "A URL that receives release decisions (rollback, promotion, abort, pause) as JSON; repeatable [env: VIGIL_WEBHOOKS, ';'-separated]",
+            HelpName = "url",
+            Arity = ArgumentArity.ZeroOrMore,
+            DefaultValueFactory = _ => context.Environment("VIGIL_WEBHOOKS") is { Length: > 0 } env ? [env] : [],
+        };
+        webhooks.Validators.Add(result =>
+        {
+            foreach (var url in SplitWebhooks(result.GetValueOrDefault<string[]>() ?? []))
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    result.AddError($"--webhook '{url}': expected an absolute http(s) URL");
+                }
+            }
+        });
+        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store, webhooks };
         context.SetAction(command, async run =>
         {
             var options = new VigilServerOptions
@@ -44,11 +61,16 @@ internal static class ServeCommand
                 Urls = [.. Split(run.Get(urls) ?? [])],
                 Store = run.Get(store)!,
                 TimeProvider = context.Time,
+                Webhooks = [.. SplitWebhooks(run.Get(webhooks) ?? [])],
             };
             return await VigilServer.RunAsync(options, run.CancellationToken);
         });
         return command;
     }
+
+    // Webhook URLs may contain ',' in their query, so only ';' separates them.
+    private static IEnumerable<string> SplitWebhooks(IEnumerable<string> values) =>
+        values.SelectMany(v => v.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     private static IEnumerable<string> Split(IEnumerable<string> values) =>
         values.SelectMany(v => v.Split([';', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
