@@ -53,7 +53,20 @@ internal static class ServeCommand
                 }
             }
         });
-        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store, webhooks };
+        var controllerTick = new Option<string>("--controller-tick")
+        {
+            Description = "How often the release controller looks for releases due for analysis (each is analysed every analysis_interval of its plan) [default: 10s]",
+            HelpName = "duration",
+            DefaultValueFactory = _ => "10s",
+        };
+        controllerTick.Validators.Add(result =>
+        {
+            if (ParseTick(result.GetValueOrDefault<string>()) is not { } tick || tick < TimeSpan.FromMilliseconds(100))
+            {
+                result.AddError($"--controller-tick '{result.GetValueOrDefault<string>()}': expected a duration of at least 100ms, such as 1s, 10s or 1m");
+            }
+        });
+        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store, webhooks, controllerTick };
         context.SetAction(command, async run =>
         {
             var options = new VigilServerOptions
@@ -62,10 +75,23 @@ internal static class ServeCommand
                 Store = run.Get(store)!,
                 TimeProvider = context.Time,
                 Webhooks = [.. SplitWebhooks(run.Get(webhooks) ?? [])],
+                ControllerTick = ParseTick(run.Get(controllerTick)) ?? TimeSpan.FromSeconds(10),
             };
             return await VigilServer.RunAsync(options, run.CancellationToken);
         });
         return command;
+    }
+
+    /// <summary>A duration as plans write them (10s, 1m) or in milliseconds (200ms).</summary>
+    private static TimeSpan? ParseTick(string? text)
+    {
+        if (text is not null && text.EndsWith("ms", StringComparison.Ordinal)
+            && int.TryParse(text.AsSpan(0, text.Length - 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+        {
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        return Vigil.Releases.Duration.TryParse(text, out var duration) ? duration.Value : null;
     }
 
     // Webhook URLs may contain ',' in their query, so only ';' separates them.

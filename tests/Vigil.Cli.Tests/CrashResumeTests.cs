@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Vigil.Cli.Tests;
+
+/// <summary>
+/// The release controller survives kill -9: a real 'vigil serve' process is killed in the middle of a progressive release
+/// and started again on the same store; the release goes on from where it was, without skipping or repeating a step or
+/// promoting twice.
+/// </summary>
+public sealed class CrashResumeTests
+{
+    [Fact]
+    public async Task ServeKilledMidRelease_ResumesWithoutSkippingOrRepeatingAStep()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var directory = Directory.CreateTempSubdirectory("vigil-crash-");
+        await using var model = await FakeJsonModel.StartAsync();
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
+        var server = Start(directory.FullName, port);
+        using var traffic = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            await WaitUntilUpAsync(client, ct);
+            await PostAsync(client, "/v1/services", """{"name": "shop", "description": "", "inputs": [{"name": "price", "type": "number", "nullable": false, "min": null, "max": null, "categories": null}], "output": {"kind": "probability", "description": null, "classes": null}}""", ct);
+            foreach (var alias in new[] { "\"champion\"", "null" })
+            {
+                await PostAsync(client, "/v1/services/shop/versions", $$$"""{"backend": {"kind": "http", "location": "{{{model.Url}}}", "protocol": "json", "model": null, "timeout_ms": 2000}, "metadata": null, "metrics": null, "alias": {{{alias}}}}""", ct);
+            }
+
+            var started = JsonNode.Parse(await PostAsync(client, "/v1/releases", """
+                {"service": "shop", "challenger": 2, "strategy": "progressive",
+                 "steps": [{"weight": "20%", "hold": "2s"}, {"weight": "30%", "hold": "2s"}, {"weight": "40%", "hold": "2s"}, {"weight": "50%", "hold": "2s"}],
+                 "min_samples_per_step": 100, "analysis_interval": "1s", "outcome_window": "1s",
+                 "triggers": [{"metric": "error_rate", "max": "2%"}]}
+                """, ct))!;
+            var id = started["id"]!.GetValue<string>();
+
+            var sender = Task.Run(() => SendTrafficAsync(client, traffic.Token), CancellationToken.None);
+
+            // Kill -9 once the release is in its second step, then start the same server on the same store.
+            await WaitForAsync(client, id, r => r["state"]!["step"]!.GetValue<int>() >= 2, TimeSpan.FromSeconds(60), ct);
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync(ct);
+            server.Dispose();
+            server = Start(directory.FullName, port);
+            await WaitUntilUpAsync(client, ct);
+
+            var final = await WaitForAsync(client, id, r => r["status"]!.GetValue<string>() is "promoted" or "rolled_back" or "aborted", TimeSpan.FromSeconds(90), ct);
+            traffic.Cancel();
+            await sender;
+
+            Assert.Equal("promoted", final["status"]!.GetValue<string>());
+            var steps = final["events"]!.AsArray()
+                .Where(e => e!["to"]!.GetValue<string>() == "canary" && e["details"] is not null)
+                .Select(e => JsonNode.Parse(e!["details"]!.GetValue<string>())!["to_step"]!.GetValue<int>())
+                .ToList();
+            Assert.Equal([1, 2, 3, 4], steps);
+            Assert.Single(final["events"]!.AsArray(), e => e!["to"]!.GetValue<string>() == "promoted");
+
+            var history = JsonNode.Parse(await client.GetStringAsync("/v1/services/shop/history", ct))!;
+            var promotions = history["changes"]!.AsArray().Where(c => c!["alias"]!.GetValue<string>() == "champion" && c["to_version"]?.GetValue<int>() == 2).ToList();
+            Assert.Single(promotions);
+        }
+        finally
+        {
+            traffic.Cancel();
+            if (!server.HasExited)
+            {
+                server.Kill(entireProcessTree: true);
+                await server.WaitForExitAsync(CancellationToken.None);
+            }
+
+            server.Dispose();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static Process Start(string directory, int port)
+    {
+        var vigil = Path.Combine(AppContext.BaseDirectory, "vigil.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { vigil, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", "sqlite:" + Path.Combine(directory, "vigil.db"), "--controller-tick", "200ms" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = directory,
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task SendTrafficAsync(HttpClient client, CancellationToken ct)
+    {
+        var user = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var instances = string.Join(",", Enumerable.Range(0, 100).Select(_ => $$$"""{"key": "u{{{user++}}}", "inputs": {"price": 1}}"""));
+            try
+            {
+                using var content = new StringContent("{\"instances\": [" + instances + "]}", Encoding.UTF8, "application/json");
+                using var response = await client.PostAsync("/v1/services/shop/predict", content, ct);
+                await Task.Delay(50, ct);
+            }
+            catch (HttpRequestException)
+            {
+                // The server is being killed and restarted.
+                await Task.Delay(100, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task<JsonNode> WaitForAsync(HttpClient client, string id, Func<JsonNode, bool> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonNode? last = null;
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                last = JsonNode.Parse(await client.GetStringAsync($"/v1/releases/{id}", ct))!;
+                if (condition(last))
+                {
+                    return last;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        throw new Xunit.Sdk.XunitException($"the release did not get there in {timeout}: {last?.ToJsonString()}");
+    }
+
+    private static async Task<string> PostAsync(HttpClient client, string path, string json, CancellationToken ct)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync(path, content, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    private static async Task WaitUntilUpAsync(HttpClient client, CancellationToken ct)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                if ((await client.GetAsync("/healthz", ct)).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        throw new Xunit.Sdk.XunitException("vigil serve did not come up");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
