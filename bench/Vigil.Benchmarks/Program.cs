@@ -1,4 +1,13 @@
 using BenchmarkDotNet.Running;
+using Vigil.Benchmarks.Gateway;
 
-// Run with: dotnet run -c Release --project bench/Vigil.Benchmarks -- --filter '*'
+// Micro-benchmarks: dotnet run -c Release --project bench/Vigil.Benchmarks -- --filter '*'
+// Gateway load benchmark (servers for wrk): bench/gateway/run.sh, which runs
+//   dotnet bench/Vigil.Benchmarks/bin/Release/net10.0/Vigil.Benchmarks.dll gateway-host --request bench/gateway/request.json ...
+if (args is ["gateway-host", .. var rest])
+{
+    return await GatewayHost.RunAsync(rest);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
