@@ -154,85 +154,46 @@ public sealed class SqliteStore : SqlStore
         }
 
         return InTransactionAsync(
-            (connection, transaction) =>
+            async (connection, transaction) =>
             {
-                // Rows go in groups of RowsPerInsert per statement: one statement per row spent most of its time in
-                // per-statement overhead. The full-size command is prepared once and reused for the whole batch.
-                DbCommand? full = null;
-                try
+                await using var command = Command(
+                    connection,
+                    transaction,
+                    $"""
+                    INSERT INTO predictions ({PredictionColumns})
+                    VALUES (@request_id, @at, @service, @version, @arm, @key, @attributes, @inputs, @outputs, @latency_ms, @error)
+                    ON CONFLICT (request_id) DO NOTHING
+                    """,
+                    ("request_id", null),
+                    ("at", null),
+                    ("service", null),
+                    ("version", null),
+                    ("arm", null),
+                    ("key", null),
+                    ("attributes", null),
+                    ("inputs", null),
+                    ("outputs", null),
+                    ("latency_ms", null),
+                    ("error", null));
+                foreach (var record in batch)
                 {
-                    for (var start = 0; start < batch.Count; start += RowsPerInsert)
-                    {
-                        var rows = Math.Min(RowsPerInsert, batch.Count - start);
-                        DbCommand command;
-                        if (rows == RowsPerInsert)
-                        {
-                            full ??= InsertPredictions(connection, transaction, RowsPerInsert);
-                            command = full;
-                        }
-                        else
-                        {
-                            command = InsertPredictions(connection, transaction, rows);
-                        }
-
-                        for (var r = 0; r < rows; r++)
-                        {
-                            var record = batch[start + r];
-                            var p = r * PredictionColumnCount;
-                            Set(command, p, record.RequestId);
-                            Set(command, p + 1, ToDb(record.At));
-                            Set(command, p + 2, record.Service);
-                            Set(command, p + 3, record.Version);
-                            Set(command, p + 4, record.Arm);
-                            Set(command, p + 5, record.Key);
-                            Set(command, p + 6, record.Attributes);
-                            Set(command, p + 7, record.Inputs);
-                            Set(command, p + 8, record.Outputs);
-                            Set(command, p + 9, record.LatencyMs);
-                            Set(command, p + 10, record.Error);
-                        }
-
-                        // Microsoft.Data.Sqlite runs statements synchronously; the async overload only adds a task.
-                        command.ExecuteNonQuery();
-                        if (!ReferenceEquals(command, full))
-                        {
-                            command.Dispose();
-                        }
-                    }
-                }
-                finally
-                {
-                    full?.Dispose();
+                    Set(command, 0, record.RequestId);
+                    Set(command, 1, ToDb(record.At));
+                    Set(command, 2, record.Service);
+                    Set(command, 3, record.Version);
+                    Set(command, 4, record.Arm);
+                    Set(command, 5, record.Key);
+                    Set(command, 6, record.Attributes);
+                    Set(command, 7, record.Inputs);
+                    Set(command, 8, record.Outputs);
+                    Set(command, 9, record.LatencyMs);
+                    Set(command, 10, record.Error);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                return Task.FromResult(batch.Count);
+                return batch.Count;
             },
             cancellationToken);
-    }
-
-    private const int RowsPerInsert = 50;
-    private const int PredictionColumnCount = 11;
-
-    private static DbCommand InsertPredictions(DbConnection connection, DbTransaction transaction, int rows)
-    {
-        var values = new System.Text.StringBuilder();
-        var parameters = new (string Name, object? Value)[rows * PredictionColumnCount];
-        for (var r = 0; r < rows; r++)
-        {
-            values.Append(r == 0 ? "(" : ", (");
-            for (var c = 0; c < PredictionColumnCount; c++)
-            {
-                var name = "p" + (r * PredictionColumnCount + c).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                parameters[r * PredictionColumnCount + c] = (name, null);
-                values.Append(c == 0 ? "@" : ", @").Append(name);
-            }
-
-            values.Append(')');
-        }
-
-        var command = Command(connection, transaction, $"INSERT INTO predictions ({PredictionColumns}) VALUES {values} ON CONFLICT (request_id) DO NOTHING", parameters);
-        command.Prepare();
-        return command;
     }
 
     /// <summary>Waits for a write in progress, then releases the file: pooled connections are closed, so the file can be moved or deleted.</summary>
