@@ -173,12 +173,19 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
     /// <summary>Builds the analysis snapshot: challenger arm against champion traffic of the same window, matured outcomes only.</summary>
     public async Task<AnalysisSnapshot> AnalyseAsync(StoredRelease release, ReleasePlan plan, ReleaseState state, DateTimeOffset now, CancellationToken ct)
     {
-        var from = state.StepStartedAt ?? release.CreatedAt;
         var matured = now - plan.EffectiveOutcomeWindow;
         var requirements = AnalysisRequirements.For(plan);
-        var challengerArm = state.EffectivePhase == ReleasePhase.Shadowing || (state.EffectivePhase == ReleasePhase.AwaitingApproval && state.Step == 0)
-            ? Arms.Shadow
-            : Arms.Canary;
+        var shadowing = state.EffectivePhase == ReleasePhase.Shadowing || (state.EffectivePhase == ReleasePhase.AwaitingApproval && state.Step == 0);
+        var challengerArm = shadowing ? Arms.Shadow : Arms.Canary;
+
+        // Counts are cumulative since the exposure began (the shadow phase, or the first canary step), so one confidence
+        // sequence runs across all steps; control is champion traffic of that same window.
+        var from = state.StepStartedAt ?? release.CreatedAt;
+        if (!shadowing)
+        {
+            var events = await store.GetReleaseEventsAsync(release.Id, ct);
+            from = events.FirstOrDefault(e => e.To == ReleaseStateMachine.Name(ReleasePhase.Canary))?.At ?? from;
+        }
 
         var thresholds = requirements.LatencyThresholdsMs.Count == 0 ? [(double?)null] : requirements.LatencyThresholdsMs.Select(t => (double?)t).ToList();
         ArmCounts? challenger = null;
@@ -206,6 +213,12 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
                     ArmCounts.From(group.Where(r => r.Arm == challengerArm && r.Version == release.Challenger), thresholds[0]),
                     ArmCounts.From(group.Where(r => r.Arm == Arms.Champion), thresholds[0])));
             }
+        }
+
+        if (state.StepStartedAt is { } stepStart && stepStart > from)
+        {
+            var stepRows = await store.GetArmCountsAsync(new ArmCountsQuery(release.Service, stepStart, now, matured), ct);
+            samples = stepRows.Where(r => r.Arm == challengerArm && r.Version == release.Challenger).Sum(r => r.Requests);
         }
 
         return new AnalysisSnapshot(now, samples, challenger ?? ArmCounts.Empty, control ?? ArmCounts.Empty, segments);
