@@ -60,6 +60,9 @@ public static class CliApp
         root.Add(AuditCommand.Create(context));
         root.Add(KeysCommands.Create(context));
         root.Add(AnalyzeCommands.Create(context));
+        root.Add(FlagsCommands.Create(context));
+        root.Add(ReleaseCommands.Create(context));
+        root.Add(ApplyCommand.Create(context));
         root.Add(Demo.DemoCommand.Create());
         return root;
     }

@@ -181,6 +181,29 @@ public sealed class ReleaseTests : IAsyncLifetime
         Assert.Equal(40, status.Traffic.Single(t => t.Arm == "champion").Requests);
     }
 
+    [Fact]
+    public async Task Tick_WhenAnotherTickDecidedFirst_ReturnsTheirDecisionInsteadOfAConflict()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "min_samples_per_step": 100, "triggers": [{"metric": "error_rate", "max": "2%"}], "fallback_on_error": true}
+            """);
+        _challenger.Failing = true;
+        await SendAsync(600);
+        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var store = _server.App.Services.GetRequiredService<IVigilStore>();
+        var stale = await store.GetReleaseAsync(release.Id, TestContext.Current.CancellationToken);
+        var service = _server.App.Services.GetRequiredService<ReleaseService>();
+
+        // Someone else moves the release on (a pause), then a tick still holding the stale copy decides to roll back.
+        await _server.ReadAsync<ReleaseView>(await _server.PostJsonAsync($"/v1/releases/{release.Id}/pause", "{}"));
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var ticked = await service.TickAsync(stale!, TestContext.Current.CancellationToken);
+
+        Assert.True(ticked.IsSuccess, ticked.Failure?.Message);
+        Assert.Equal("paused", ticked.Value!.Status);
+    }
+
     private async Task<string> WaitForHookAsync(string action)
     {
         for (var i = 0; i < 100; i++)

@@ -330,4 +330,52 @@ public sealed class VigilClient : IDisposable
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
+
+    // Flags
+
+    /// <summary>GET /v1/flags, optionally of one service.</summary>
+    public Task<FlagList> ListFlagsAsync(string? service, CancellationToken cancellationToken) =>
+        SendAsync<FlagList>(HttpMethod.Get, "v1/flags" + Query(("service", service)), null, cancellationToken);
+
+    public Task<FlagView> GetFlagAsync(string key, CancellationToken cancellationToken) =>
+        SendAsync<FlagView>(HttpMethod.Get, $"v1/flags/{Segment(key)}", null, cancellationToken);
+
+    public Task<FlagView> CreateFlagAsync(FlagView flag, CancellationToken cancellationToken) =>
+        SendAsync<FlagView>(HttpMethod.Post, "v1/flags", flag, cancellationToken);
+
+    /// <summary>PUT /v1/flags/{key}: replaces the definition if the flag is still at <c>flag.Revision</c> (else 409).</summary>
+    public Task<FlagView> ReplaceFlagAsync(string key, FlagView flag, CancellationToken cancellationToken) =>
+        SendAsync<FlagView>(HttpMethod.Put, $"v1/flags/{Segment(key)}", flag, cancellationToken);
+
+    /// <summary>POST /v1/flags/{key}/on or /off, with the reason for the audit log.</summary>
+    public Task<FlagView> SwitchFlagAsync(string key, bool on, string? reason, CancellationToken cancellationToken) =>
+        SendAsync<FlagView>(HttpMethod.Post, $"v1/flags/{Segment(key)}/{(on ? "on" : "off")}", new FlagSwitchRequest(reason), cancellationToken);
+
+    public Task<FlagEvaluationView> EvaluateFlagAsync(string key, FlagEvaluateRequest request, CancellationToken cancellationToken) =>
+        SendAsync<FlagEvaluationView>(HttpMethod.Post, $"v1/flags/{Segment(key)}/evaluate", request, cancellationToken);
+
+    // Releases
+
+    /// <summary>POST /v1/releases with a plan's JSON (as the YAML reader produced it, so nothing is added or renamed).</summary>
+    public Task<Vigil.Server.Releases.ReleaseView> StartReleaseAsync(string planJson, CancellationToken cancellationToken) =>
+        SendAsync<Vigil.Server.Releases.ReleaseView>(HttpMethod.Post, "v1/releases", System.Text.Json.Nodes.JsonNode.Parse(planJson), cancellationToken);
+
+    /// <summary>GET /v1/releases, optionally of one service and only the active ones.</summary>
+    public Task<Vigil.Server.Releases.ReleaseList> ListReleasesAsync(string? service, bool activeOnly, CancellationToken cancellationToken) =>
+        SendAsync<Vigil.Server.Releases.ReleaseList>(HttpMethod.Get, "v1/releases" + Query(("service", service), ("active", activeOnly ? "true" : null)), null, cancellationToken);
+
+    public Task<Vigil.Server.Releases.ReleaseView> GetReleaseAsync(string id, CancellationToken cancellationToken) =>
+        SendAsync<Vigil.Server.Releases.ReleaseView>(HttpMethod.Get, $"v1/releases/{Segment(id)}", null, cancellationToken);
+
+    /// <summary>PUT /v1/releases/{id}/plan: the amended plan's JSON and the reason.</summary>
+    public Task<Vigil.Server.Releases.ReleaseView> AmendReleaseAsync(string id, string planJson, string reason, CancellationToken cancellationToken) =>
+        SendAsync<Vigil.Server.Releases.ReleaseView>(
+            HttpMethod.Put,
+            $"v1/releases/{Segment(id)}/plan",
+            new System.Text.Json.Nodes.JsonObject { ["plan"] = System.Text.Json.Nodes.JsonNode.Parse(planJson), ["reason"] = reason },
+            cancellationToken);
+
+    /// <summary>POST /v1/releases/{id}/{verb}: pause, resume, abort, approve, promote or kill.</summary>
+    public Task<Vigil.Server.Releases.ReleaseView> ReleaseCommandAsync(string id, string verb, string? reason, CancellationToken cancellationToken) =>
+        SendAsync<Vigil.Server.Releases.ReleaseView>(HttpMethod.Post, $"v1/releases/{Segment(id)}/{Segment(verb)}", new AliasActionRequest(reason), cancellationToken);
 }

@@ -19,6 +19,10 @@ namespace Vigil.Cli.Demo;
 /// </list>
 /// <para>The simulated time is derived from the underlying clock's monotonic timestamp, so it never jumps backwards when
 /// the machine's wall clock is adjusted.</para>
+/// <para>The speed may change while the clock runs (<see cref="ChangeSpeed"/>: the demo plays a 14-day rollout faster
+/// than a day of baseline traffic). The simulated time is continuous across the change, and everything asked of the
+/// clock afterwards (the time, new timers, delays, a timer's <c>Change</c>) uses the new speed; a timer already
+/// running keeps the real due time it was given, so it fires early or late by at most its remaining period.</para>
 /// </remarks>
 public sealed class AcceleratedTimeProvider : TimeProvider
 {
@@ -26,7 +30,9 @@ public sealed class AcceleratedTimeProvider : TimeProvider
     public static readonly TimeSpan MinimumRealPeriod = TimeSpan.FromMilliseconds(1);
 
     private readonly TimeProvider _real;
-    private readonly long _realStartTimestamp;
+
+    // The simulated time at a real timestamp and the speed since then; replaced as a whole when the speed changes.
+    private Anchor _anchor;
 
     /// <summary>Creates a clock that starts at <paramref name="start"/> now and then runs <paramref name="speed"/> times faster than <paramref name="real"/>.</summary>
     /// <param name="real">The underlying real clock (<see cref="TimeProvider.System"/>, or a fake one in tests).</param>
@@ -41,19 +47,18 @@ public sealed class AcceleratedTimeProvider : TimeProvider
         }
 
         _real = real;
-        Speed = speed;
-        _realStartTimestamp = real.GetTimestamp();
         Start = start ?? real.GetUtcNow();
+        _anchor = new Anchor(real.GetTimestamp(), Start, speed);
     }
 
-    /// <summary>Simulated seconds per real second.</summary>
-    public double Speed { get; }
+    /// <summary>Simulated seconds per real second, now.</summary>
+    public double Speed => Volatile.Read(ref _anchor).Speed;
 
     /// <summary>The simulated time at which this clock was created.</summary>
     public DateTimeOffset Start { get; }
 
     /// <summary>The simulated time elapsed since <see cref="Start"/>.</summary>
-    public TimeSpan SimulatedElapsed => ToSimulated(_real.GetElapsedTime(_realStartTimestamp));
+    public TimeSpan SimulatedElapsed => GetUtcNow() - Start;
 
     /// <inheritdoc />
     public override TimeZoneInfo LocalTimeZone => _real.LocalTimeZone;
@@ -61,8 +66,32 @@ public sealed class AcceleratedTimeProvider : TimeProvider
     /// <inheritdoc />
     public override long TimestampFrequency => _real.TimestampFrequency;
 
-    /// <summary>The simulated current time: <see cref="Start"/> plus the real time elapsed since creation, times <see cref="Speed"/>.</summary>
-    public override DateTimeOffset GetUtcNow() => Start + SimulatedElapsed;
+    /// <summary>The simulated current time: the simulated time of the last speed change (or <see cref="Start"/>) plus the real time elapsed since, times <see cref="Speed"/>.</summary>
+    public override DateTimeOffset GetUtcNow() => Now(Volatile.Read(ref _anchor));
+
+    /// <summary>
+    /// From now on, runs <paramref name="speed"/> times faster than the real clock. The simulated time goes on from where it
+    /// is (it never jumps); see the class remarks for timers already running.
+    /// </summary>
+    /// <param name="speed">Simulated seconds per real second; at least 1.</param>
+    public void ChangeSpeed(double speed)
+    {
+        if (!double.IsFinite(speed) || speed < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(speed), speed, "the speed must be a finite number of at least 1");
+        }
+
+        while (true)
+        {
+            var current = Volatile.Read(ref _anchor);
+            var timestamp = _real.GetTimestamp();
+            var next = new Anchor(timestamp, Now(current, timestamp), speed);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _anchor, next, current), current))
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>The underlying clock's timestamp, not accelerated: durations measured with it are real durations.</summary>
     public override long GetTimestamp() => _real.GetTimestamp();
@@ -86,12 +115,21 @@ public sealed class AcceleratedTimeProvider : TimeProvider
         return ticks < MinimumRealPeriod.Ticks ? MinimumRealPeriod : TimeSpan.FromTicks((long)Math.Ceiling(ticks));
     }
 
-    /// <summary>The simulated duration that <paramref name="real"/> stands for on this clock.</summary>
-    public TimeSpan ToSimulated(TimeSpan real)
+    /// <summary>The simulated duration that <paramref name="real"/> stands for on this clock, at its current speed.</summary>
+    public TimeSpan ToSimulated(TimeSpan real) => ToSimulated(real, Speed);
+
+    private static TimeSpan ToSimulated(TimeSpan real, double speed)
     {
-        var ticks = real.Ticks * Speed;
+        var ticks = real.Ticks * speed;
         return ticks >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)Math.Round(ticks));
     }
+
+    private DateTimeOffset Now(Anchor anchor) => Now(anchor, _real.GetTimestamp());
+
+    private DateTimeOffset Now(Anchor anchor, long timestamp) =>
+        anchor.Simulated + ToSimulated(_real.GetElapsedTime(anchor.RealTimestamp, timestamp), anchor.Speed);
+
+    private sealed record Anchor(long RealTimestamp, DateTimeOffset Simulated, double Speed);
 
     /// <summary>A timer of the underlying clock whose <see cref="Change"/> takes simulated durations.</summary>
     private sealed class AcceleratedTimer(AcceleratedTimeProvider clock, ITimer inner) : ITimer

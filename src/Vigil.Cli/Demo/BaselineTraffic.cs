@@ -130,13 +130,15 @@ public sealed class BaselineTraffic : IDemoScenario
         return 1 + (0.7 * Math.Cos(2 * Math.PI * (hour - 20) / 24));
     }
 
-    private static TimeSpan FeedbackDelay(Random random)
+    /// <summary>A simulated delay between a prediction and its feedback: 2 minutes plus an exponential wait (mean 8 minutes), at most an hour.</summary>
+    internal static TimeSpan FeedbackDelay(Random random)
     {
         var minutes = MinFeedbackDelay.TotalMinutes - (8 * Math.Log(1 - random.NextDouble()));
         return TimeSpan.FromMinutes(Math.Min(minutes, MaxFeedbackDelay.TotalMinutes));
     }
 
-    private static async Task WaitUntilAsync(AcceleratedTimeProvider clock, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Waits on the simulated clock until <paramref name="at"/> (returns at once when it has passed).</summary>
+    internal static async Task WaitUntilAsync(AcceleratedTimeProvider clock, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var wait = at - clock.GetUtcNow();
         if (wait > TimeSpan.Zero)
@@ -177,7 +179,7 @@ public sealed class BaselineTraffic : IDemoScenario
     }
 
     /// <summary>Sends feedback as it falls due, in batches, until every prediction is made and every item is sent.</summary>
-    private static async Task SendFeedbackAsync(
+    internal static async Task SendFeedbackAsync(
         DemoContext context,
         FeedbackQueue queue,
         TrafficStats stats,

@@ -48,14 +48,37 @@ public static class DemoCommand
             HelpName = "path",
             DefaultValueFactory = _ => DemoSettings.DefaultDirectory,
         };
+        var rolloutSpeed = new Option<double>("--rollout-speed")
+        {
+            Description = $"Simulated seconds per real second in the rollout scenario [default: {DemoSettings.DefaultRolloutSpeed:0} (one simulated day in 1.6 s)]",
+            HelpName = "factor",
+            DefaultValueFactory = _ => DemoSettings.DefaultRolloutSpeed,
+        };
+        var rolloutRequestsPerDay = new Option<int>("--rollout-requests-per-day")
+        {
+            Description = $"Requests per simulated day in the rollout scenario [default: {DemoSettings.DefaultRolloutRequestsPerDay}]",
+            HelpName = "n",
+            DefaultValueFactory = _ => DemoSettings.DefaultRolloutRequestsPerDay,
+        };
+        var canaryRequestsPerDay = new Option<int>("--canary-requests-per-day")
+        {
+            Description = $"Requests per simulated day in the bad-canary scenario [default: {DemoSettings.DefaultCanaryRequestsPerDay}]",
+            HelpName = "n",
+            DefaultValueFactory = _ => DemoSettings.DefaultCanaryRequestsPerDay,
+        };
+        var scenarios = new Option<string>("--scenarios")
+        {
+            Description = $"The scenarios to play, comma-separated, in order [default: {string.Join(',', DemoScenarios.Names)}; 'baseline' for short]",
+            HelpName = "list",
+        };
         var exitWhenDone = new Option<bool>("--exit-when-done")
         {
-            Description = "Exit when the scenarios are done instead of serving until Ctrl+C (for scripts and CI); exit code 1 if any request or feedback failed",
+            Description = "Exit when the scenarios are done instead of serving until Ctrl+C (for scripts and CI); exit code 1 if any request or feedback failed or a release did not end as its scenario expects",
         };
 
         var command = new Command("demo", "Train a sample recommender, run Vigil on an accelerated clock and send it simulated traffic")
         {
-            speed, days, requestsPerDay, seed, port, dir, exitWhenDone,
+            speed, days, requestsPerDay, seed, port, dir, scenarios, canaryRequestsPerDay, rolloutSpeed, rolloutRequestsPerDay, exitWhenDone,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -69,6 +92,10 @@ public static class DemoCommand
                 Port = parseResult.GetValue(port),
                 Directory = parseResult.GetValue(dir) ?? DemoSettings.DefaultDirectory,
                 ExitWhenDone = parseResult.GetValue(exitWhenDone),
+                Scenarios = DemoScenarios.Parse(parseResult.GetValue(scenarios)),
+                RolloutSpeed = parseResult.GetValue(rolloutSpeed),
+                RolloutRequestsPerDay = parseResult.GetValue(rolloutRequestsPerDay),
+                CanaryRequestsPerDay = parseResult.GetValue(canaryRequestsPerDay),
             };
 
             var configuration = parseResult.InvocationConfiguration;

@@ -23,6 +23,9 @@ public sealed class DemoContext
     /// <summary>The run's settings (days, requests per day, concurrency …).</summary>
     public required DemoSettings Settings { get; init; }
 
+    /// <summary>The demo folder (models, data, vigil.db, summary.json).</summary>
+    public required string Folder { get; init; }
+
     /// <summary>The run's seed; a scenario derives its own random streams from it.</summary>
     public int Seed => Settings.Seed;
 }

@@ -42,13 +42,13 @@ public sealed class DemoRunner
         _settings = settings;
         _console = console;
         _real = real;
-        _scenarios = scenarios ?? DefaultScenarios();
+        _scenarios = scenarios ?? DemoScenarios.Create(settings.Scenarios);
     }
 
-    /// <summary>The scenarios of the demo, in the order they are played.</summary>
-    public static IReadOnlyList<IDemoScenario> DefaultScenarios() => [new BaselineTraffic()];
+    /// <summary>The scenarios of the demo, in the order they are played: baseline traffic, a bad canary rolled back, a rollout promoted.</summary>
+    public static IReadOnlyList<IDemoScenario> DefaultScenarios() => DemoScenarios.Create(DemoScenarios.Names);
 
-    /// <summary>Runs the demo. Returns the exit code: 0 when every request and every feedback succeeded, 1 otherwise.</summary>
+    /// <summary>Runs the demo. Returns the exit code: 0 when every request and every feedback succeeded and every release ended as its scenario expects, 1 otherwise.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -92,6 +92,8 @@ public sealed class DemoRunner
             Urls = [$"http://127.0.0.1:{_settings.Port}"],
             Store = "sqlite:" + Path.Combine(folder, "vigil.db"),
             TimeProvider = clock,
+            // Look for releases due for analysis every simulated minute (each is analysed every analysis_interval of its plan).
+            ControllerTick = TimeSpan.FromMinutes(1),
             LogLevel = _console.IsLive ? Microsoft.Extensions.Logging.LogLevel.Error : Microsoft.Extensions.Logging.LogLevel.Warning,
         };
 
@@ -127,6 +129,7 @@ public sealed class DemoRunner
                 Clock = clock,
                 Console = _console,
                 Settings = _settings,
+                Folder = folder,
             };
 
             try
@@ -139,8 +142,18 @@ public sealed class DemoRunner
                 foreach (var scenario in _scenarios)
                 {
                     _console.Line();
+                    if (clock.Speed != _settings.Speed)
+                    {
+                        clock.ChangeSpeed(_settings.Speed);
+                    }
+
                     _console.MarkupLine($"[bold]Scenario[/] [blue]{Markup.Escape(scenario.Name)}[/]: {Markup.Escape(scenario.Description)}");
                     reports.Add(await scenario.RunAsync(context, cancellationToken));
+                }
+
+                if (clock.Speed != _settings.Speed)
+                {
+                    clock.ChangeSpeed(_settings.Speed);
                 }
 
                 // 5. What happened: everything the users sent is written before Vigil is asked what it saw.
@@ -164,6 +177,9 @@ public sealed class DemoRunner
                     _settings.Days,
                     _settings.Speed,
                     _settings.RequestsPerDay,
+                    _settings.CanaryRequestsPerDay,
+                    _settings.RolloutSpeed,
+                    _settings.RolloutRequestsPerDay,
                     _settings.TrainingRows,
                     modelPath,
                     metrics,
@@ -179,8 +195,13 @@ public sealed class DemoRunner
                     _console.Fail($"the demo saw failed requests or feedback; first error: {summary.Scenarios.Select(s => s.FirstError).FirstOrDefault(e => e is not null)}");
                 }
 
+                foreach (var release in summary.Releases.Where(r => !r.AsExpected))
+                {
+                    _console.Fail($"release {release.Id} of scenario {release.Scenario} ended {release.Outcome}, not {release.Expected}");
+                }
+
                 // 6. Keep serving for people to look around, or exit for scripts.
-                var exitCode = summary.Clean ? 0 : 1;
+                var exitCode = summary.Clean && summary.Releases.All(r => r.AsExpected) ? 0 : 1;
                 if (_settings.ExitWhenDone)
                 {
                     return exitCode;
@@ -311,6 +332,7 @@ public sealed class DemoRunner
 
         table.AddRow("Offline AUC (held-out rows)", $"{summary.OfflineMetrics.GetValueOrDefault("auc"):0.000}");
         _console.Write(table);
+        ShowReleases(summary.Releases);
 
         if (summary.ServiceStatus is not { } status)
         {
@@ -350,6 +372,42 @@ public sealed class DemoRunner
         _console.Line($"Aliases: champion {status.Aliases.Champion?.ToString(CultureInfo.InvariantCulture) ?? "none"}, challenger {status.Aliases.Challenger?.ToString(CultureInfo.InvariantCulture) ?? "none"}. Summary written to {DemoSummary.FileName} in the demo folder.");
     }
 
+    private void ShowReleases(IReadOnlyList<ReleaseReport> releases)
+    {
+        if (releases.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table()
+            .Title("[bold]Releases[/] (GET /v1/releases)")
+            .AddColumn("Release").AddColumn("Scenario").AddColumn("Challenger").AddColumn("Outcome")
+            .AddColumn(new TableColumn("Duration").RightAligned()).AddColumn(new TableColumn("Time to detect").RightAligned());
+        foreach (var release in releases)
+        {
+            var outcome = Markup.Escape(release.Outcome);
+            table.AddRow(
+                Markup.Escape(release.Id),
+                Markup.Escape(release.Scenario),
+                $"v{release.Challenger} (vs v{release.Champion?.ToString(CultureInfo.InvariantCulture) ?? "-"})",
+                release.AsExpected ? $"[green]{outcome}[/]" : $"[red]{outcome}[/] (expected {Markup.Escape(release.Expected)})",
+                $"{release.DurationDays:0.0} days",
+                release.TimeToDetectHours is { } hours ? ReleaseScenarioSupport.Span(TimeSpan.FromHours(hours)) : "-");
+        }
+
+        _console.Line();
+        _console.Write(table);
+        foreach (var release in releases.Where(r => r.FiredTrigger is not null))
+        {
+            _console.Line($"{release.Id} fired: {release.FiredTrigger}");
+        }
+
+        foreach (var release in releases.Where(r => r.KilledRequests is not null))
+        {
+            _console.Line($"{release.Id} kill switch: {release.KilledCanaryRequests:N0} of {release.KilledRequests:N0} requests sent while it was off reached the challenger.");
+        }
+    }
+
     private void ShowWhereToLook(Uri server)
     {
         var root = server.ToString().TrimEnd('/');
@@ -359,6 +417,7 @@ public sealed class DemoRunner
             ("/", "the dashboard"),
             ("/v1/status", "Vigil's status: store, recorder, every service"),
             ("/v1/services/recommender", "the service, its schema and aliases"),
+            ("/v1/releases", "the releases: locked plans, every transition, the trigger numbers"),
             ("/metrics", "Prometheus metrics"),
             ("/openapi/v1.json", "the API description"),
         ])

@@ -6,6 +6,15 @@ public sealed record DemoSettings
     /// <summary>Default speed: one simulated day in six real seconds (86,400 / 6 = 14,400 simulated seconds per real second).</summary>
     public const double DefaultSpeed = 86_400.0 / 6;
 
+    /// <summary>Default speed of the rollout scenario: one simulated day in 1.6 real seconds, so its 15 days play in about 25 s.</summary>
+    public const double DefaultRolloutSpeed = 86_400.0 / 1.6;
+
+    /// <summary>Default requests per simulated day in the rollout scenario (about 940 per real second at the default rollout speed).</summary>
+    public const int DefaultRolloutRequestsPerDay = 1_500;
+
+    /// <summary>Default requests per simulated day in the bad-canary scenario, played at <see cref="Speed"/> (about 690 per real second by default).</summary>
+    public const int DefaultCanaryRequestsPerDay = 4_000;
+
     /// <summary>Default port of the demo server.</summary>
     public const int DefaultPort = 5080;
 
@@ -23,6 +32,22 @@ public sealed record DemoSettings
 
     /// <summary>Simulated seconds per real second (<c>--speed</c>). Default <see cref="DefaultSpeed"/>; at least 1.</summary>
     public double Speed { get; init; } = DefaultSpeed;
+
+    /// <summary>
+    /// Simulated seconds per real second while the rollout scenario plays (<c>--rollout-speed</c>). Default
+    /// <see cref="DefaultRolloutSpeed"/>; at least 1. The clock changes speed between scenarios without jumping; the
+    /// other scenarios play at <see cref="Speed"/>.
+    /// </summary>
+    public double RolloutSpeed { get; init; } = DefaultRolloutSpeed;
+
+    /// <summary>Requests the simulated users send per simulated day in the rollout scenario (<c>--rollout-requests-per-day</c>). Default <see cref="DefaultRolloutRequestsPerDay"/>.</summary>
+    public int RolloutRequestsPerDay { get; init; } = DefaultRolloutRequestsPerDay;
+
+    /// <summary>Requests the simulated users send per simulated day in the bad-canary scenario (<c>--canary-requests-per-day</c>). Default <see cref="DefaultCanaryRequestsPerDay"/>.</summary>
+    public int CanaryRequestsPerDay { get; init; } = DefaultCanaryRequestsPerDay;
+
+    /// <summary>The scenarios to play, in order (<c>--scenarios</c>). Default: all of <see cref="DemoScenarios.Names"/>.</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = DemoScenarios.Names;
 
     /// <summary>Simulated days of traffic (<c>--days</c>). Default 2; 1 to <see cref="MaxDays"/>.</summary>
     public int Days { get; init; } = 2;
@@ -55,6 +80,31 @@ public sealed record DemoSettings
         if (!double.IsFinite(Speed) || Speed < 1)
         {
             errors.Add($"--speed must be at least 1 (simulated seconds per real second), got {Speed}");
+        }
+
+        if (!double.IsFinite(RolloutSpeed) || RolloutSpeed < 1)
+        {
+            errors.Add($"--rollout-speed must be at least 1 (simulated seconds per real second), got {RolloutSpeed}");
+        }
+
+        if (RolloutRequestsPerDay is < DemoScenarios.MinRolloutRequestsPerDay or > MaxRequestsPerDay)
+        {
+            errors.Add($"--rollout-requests-per-day must be between {DemoScenarios.MinRolloutRequestsPerDay:N0} and {MaxRequestsPerDay:N0} (a 1% canary step needs traffic to judge), got {RolloutRequestsPerDay}");
+        }
+
+        if (CanaryRequestsPerDay is < DemoScenarios.MinCanaryRequestsPerDay or > MaxRequestsPerDay)
+        {
+            errors.Add($"--canary-requests-per-day must be between {DemoScenarios.MinCanaryRequestsPerDay:N0} and {MaxRequestsPerDay:N0} (a 5% canary step needs traffic to judge), got {CanaryRequestsPerDay}");
+        }
+
+        if (Scenarios.Count == 0)
+        {
+            errors.Add($"--scenarios must name at least one of {string.Join(", ", DemoScenarios.Names)}");
+        }
+
+        foreach (var name in Scenarios.Where(n => !DemoScenarios.IsKnown(n)))
+        {
+            errors.Add($"--scenarios: unknown scenario '{name}'; the scenarios are {string.Join(", ", DemoScenarios.Names)} ('baseline' for short)");
         }
 
         if (Days is < 1 or > MaxDays)

@@ -11,6 +11,9 @@ namespace Vigil.Cli.Demo;
 /// <param name="Days">Simulated days of traffic.</param>
 /// <param name="Speed">Simulated seconds per real second.</param>
 /// <param name="RequestsPerDay">Requests per simulated day.</param>
+/// <param name="CanaryRequestsPerDay">Requests per simulated day in the bad-canary scenario.</param>
+/// <param name="RolloutSpeed">Simulated seconds per real second in the rollout scenario.</param>
+/// <param name="RolloutRequestsPerDay">Requests per simulated day in the rollout scenario.</param>
 /// <param name="TrainingRows">Rows the model was trained on.</param>
 /// <param name="ModelPath">The trained model.</param>
 /// <param name="OfflineMetrics">The model's metrics on held-out rows.</param>
@@ -23,6 +26,9 @@ public sealed record DemoSummary(
     int Days,
     double Speed,
     int RequestsPerDay,
+    int CanaryRequestsPerDay,
+    double RolloutSpeed,
+    int RolloutRequestsPerDay,
     int TrainingRows,
     string ModelPath,
     IReadOnlyDictionary<string, double> OfflineMetrics,
@@ -32,6 +38,9 @@ public sealed record DemoSummary(
 {
     /// <summary>The file name of the summary in the demo folder.</summary>
     public const string FileName = "summary.json";
+
+    /// <summary>How each release scenario's release went (the release table).</summary>
+    public IReadOnlyList<ReleaseReport> Releases => [.. Scenarios.Select(s => s.Release).OfType<ReleaseReport>()];
 
     /// <summary>True when no prediction and no feedback failed.</summary>
     public bool Clean => Scenarios.All(s => s.Errors == 0 && s.FeedbackErrors == 0);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Vigil.Cli.Demo;
 
 /// <summary>What the simulated users saw of one traffic scenario, measured on the client side.</summary>
@@ -17,6 +19,7 @@ namespace Vigil.Cli.Demo;
 /// <param name="OutcomesDuplicate">Outcomes Vigil reported as duplicates.</param>
 /// <param name="FeedbackAheadOfPrediction">Feedback items whose prediction was not yet written when they arrived (kept as orphans and joined later).</param>
 /// <param name="FirstError">The first error, for the summary; null when there was none.</param>
+/// <param name="Release">For a release scenario: how its release went; null otherwise. In <c>summary.json</c> under <c>releases</c>.</param>
 public sealed record TrafficReport(
     string Scenario,
     DateTimeOffset SimulatedStart,
@@ -33,7 +36,8 @@ public sealed record TrafficReport(
     long OutcomesStored,
     long OutcomesDuplicate,
     long FeedbackAheadOfPrediction,
-    string? FirstError)
+    string? FirstError,
+    [property: JsonIgnore] ReleaseReport? Release = null)
 {
     /// <summary>Share of successful requests whose user engaged.</summary>
     public double EngagementRate => Requests - Errors > 0 ? (double)Engaged / (Requests - Errors) : 0;

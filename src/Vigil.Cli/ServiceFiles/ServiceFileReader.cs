@@ -18,6 +18,7 @@ namespace Vigil.Cli.ServiceFiles;
 ///   - { name: note, type: string, nullable: true }
 /// output:
 ///   kind: probability
+///   fallback: { probability: 0, label: false }   # optional: served while the service flag is off
 /// </code>
 /// Structural mistakes (unknown keys, wrong types, unknown enum values) are found here; the rules of a service
 /// (name syntax, duplicate features, min ≤ max …) come from <see cref="ServiceValidator"/>, the same check the server runs.
@@ -26,7 +27,7 @@ public static class ServiceFileReader
 {
     private static readonly string[] RootKeys = ["name", "description", "inputs", "output"];
     private static readonly string[] FeatureKeys = ["name", "type", "nullable", "min", "max", "categories"];
-    private static readonly string[] OutputKeys = ["kind", "description", "classes"];
+    private static readonly string[] OutputKeys = ["kind", "description", "classes", "fallback"];
 
     /// <summary>Reads the file at <paramref name="path"/>; a missing or unreadable file is one error.</summary>
     public static ServiceFileResult ReadFile(string path)
@@ -179,6 +180,17 @@ public static class ServiceFileReader
         var kindText = ReadString(output, "kind", "output.kind", errors);
         var description = ReadString(output, "description", "output.description", errors);
         var classes = ReadStrings(output, "classes", "output.classes", errors);
+        System.Text.Json.Nodes.JsonObject? fallback = null;
+        if (Find(output, "fallback") is { } fallbackNode && !IsNull(fallbackNode))
+        {
+            // The output served while the service flag is off (docs/flags.md, "The service flag").
+            fallback = Flags.YamlJson.ToJson(fallbackNode) as System.Text.Json.Nodes.JsonObject;
+            if (fallback is null)
+            {
+                errors.Add($"line {fallbackNode.Start.Line}: output.fallback: expected a mapping of output name to value, such as {{ probability: 0, label: false }}");
+            }
+        }
+
         if (kindText is null)
         {
             if (Find(output, "kind") is null)
@@ -195,7 +207,7 @@ public static class ServiceFileReader
             return new OutputSpec(OutputKind.Score, description, classes);
         }
 
-        return new OutputSpec(kind, description, classes);
+        return new OutputSpec(kind, description, classes, fallback);
     }
 
     private static void CheckKeys(YamlMappingNode mapping, string[] allowed, string where, List<string> errors)

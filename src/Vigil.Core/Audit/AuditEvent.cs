@@ -47,4 +47,8 @@ public static class AuditActions
     public const string AliasRolledBack = "alias.rolled_back";
     public const string KeyCreated = "key.created";
     public const string KeyRevoked = "key.revoked";
+    public const string FlagCreated = "flag.created";
+    public const string FlagUpdated = "flag.updated";
+    public const string FlagEnabled = "flag.enabled";
+    public const string FlagDisabled = "flag.disabled";
 }

@@ -6,6 +6,9 @@ public static class Arms
     public const string Champion = "champion";
     public const string Canary = "canary";
     public const string Shadow = "shadow";
+
+    /// <summary>Answered with the service's declared fallback output because its service flag was off (version 0; the model was not called).</summary>
+    public const string Fallback = "fallback";
 }
 
 /// <summary>

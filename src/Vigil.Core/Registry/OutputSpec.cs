@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Vigil.Registry;
 
 /// <summary>What a service's model returns.</summary>
@@ -19,4 +21,8 @@ public enum OutputKind
 /// <param name="Kind">The kind of output.</param>
 /// <param name="Description">Free text for people.</param>
 /// <param name="Classes">The class labels of a <see cref="OutputKind.Class"/> output, when known.</param>
-public sealed record OutputSpec(OutputKind Kind, string? Description = null, IReadOnlyList<string>? Classes = null);
+/// <param name="Fallback">
+/// The fixed output the service answers, without calling the model, while its service flag is off for a request (arm
+/// <c>fallback</c>, version 0; docs/flags.md, "The service flag"). Null: such requests get 503 with the reason.
+/// </param>
+public sealed record OutputSpec(OutputKind Kind, string? Description = null, IReadOnlyList<string>? Classes = null, JsonObject? Fallback = null);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Vigil.Registry;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Routing;
 
@@ -13,6 +14,9 @@ public sealed record RoutingSnapshot(long Revision, FrozenDictionary<string, Ser
 {
     public static RoutingSnapshot Empty { get; } = new(0, FrozenDictionary<string, ServiceRoute>.Empty);
 
+    /// <summary>Every flag, compiled (service flags included); <see cref="FlagSet.Empty"/> when there are none.</summary>
+    public FlagSet Flags { get; init; } = FlagSet.Empty;
+
     public ServiceRoute? Find(string service) => Services.GetValueOrDefault(service);
 }
 
@@ -22,4 +26,11 @@ public sealed record RoutingSnapshot(long Revision, FrozenDictionary<string, Ser
 /// <param name="Champion">The champion version, or null when none is set (requests then get 503).</param>
 /// <param name="Challenger">The challenger version, if any.</param>
 /// <param name="PreviousChampion">The previous champion, kept loaded so a rollback is instant.</param>
-public sealed record ServiceRoute(ServiceDefinition Service, AliasSet Aliases, ModelVersion? Champion, ModelVersion? Challenger, ModelVersion? PreviousChampion = null);
+public sealed record ServiceRoute(ServiceDefinition Service, AliasSet Aliases, ModelVersion? Champion, ModelVersion? Challenger, ModelVersion? PreviousChampion = null)
+{
+    /// <summary>
+    /// The service's flag (<see cref="Flags.ServiceFlag.KeyFor"/>), compiled, from the snapshot's <see cref="RoutingSnapshot.Flags"/>;
+    /// null when the service has none (a service created before service flags existed): then it is always served.
+    /// </summary>
+    public FlagEvaluator? ServiceFlag { get; init; }
+}

@@ -190,3 +190,72 @@ public sealed record StatusView(
     RecorderView Recorder,
     long OrphanOutcomes,
     IReadOnlyList<ServiceStatusView> Services);
+
+/// <summary>
+/// A flag as <c>/v1/flags</c> reads and writes it: the definition (docs/flags.md, "The flag model"), the service it belongs
+/// to (null for a flag of no service), and its revision. The same shape is sent and received, so the output of
+/// <c>GET /v1/flags/{key}</c> can be edited and sent back with PUT: on POST <c>revision</c> and <c>updated_at</c> are
+/// ignored; on PUT <c>revision</c> is required (optimistic concurrency: 409 when the flag changed meanwhile) and
+/// <c>updated_at</c> is ignored.
+/// </summary>
+/// <param name="Key">The flag's key, a DNS label; cannot change.</param>
+/// <param name="Enabled">The switch.</param>
+/// <param name="Rules">Targeting rules, tried in order.</param>
+/// <param name="Percentage">Sticky rollout in percent (0–100) for requests no rule matched.</param>
+/// <param name="Default">The value when no rule matched and there is no percentage; also the value of an error.</param>
+/// <param name="Description">Free text for people.</param>
+/// <param name="Service">The service the flag belongs to; set on creation, cannot change.</param>
+/// <param name="Revision">The stored revision (1 on creation, +1 per change).</param>
+/// <param name="UpdatedAt">When the flag last changed.</param>
+public sealed record FlagView(
+    string Key,
+    bool Enabled,
+    IReadOnlyList<Vigil.Routing.Flags.TargetingRule>? Rules = null,
+    double? Percentage = null,
+    bool Default = false,
+    string? Description = null,
+    string? Service = null,
+    long? Revision = null,
+    DateTimeOffset? UpdatedAt = null)
+{
+    /// <summary>The definition without the store's fields.</summary>
+    public Vigil.Routing.Flags.FlagDefinition ToDefinition() => new(Key, Enabled, Rules, Percentage, Default, Description);
+
+    /// <summary>The view of a stored flag whose definition is <paramref name="definition"/>.</summary>
+    public static FlagView From(Vigil.Routing.StoredFlag stored, Vigil.Routing.Flags.FlagDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(definition);
+        return new(definition.Key, definition.Enabled, definition.Rules, definition.Percentage, definition.Default, definition.Description, stored.Service, stored.Revision, stored.UpdatedAt);
+    }
+}
+
+/// <summary>GET /v1/flags.</summary>
+public sealed record FlagList(IReadOnlyList<FlagView> Flags);
+
+/// <summary>POST /v1/flags/{key}/on and /off: why, for the audit log (the body may be left out).</summary>
+public sealed record FlagSwitchRequest(string? Reason = null);
+
+/// <summary>POST /v1/flags/{key}/evaluate: a request's sticky key and attributes, as a predict request carries them.</summary>
+/// <param name="Key">The sticky key (user or session id), or null.</param>
+/// <param name="Attributes">An object of name to string, number or boolean, or null.</param>
+public sealed record FlagEvaluateRequest(string? Key = null, JsonElement? Attributes = null);
+
+/// <summary>The answer to POST /v1/flags/{key}/evaluate: what the routing snapshot of this server gives, and why.</summary>
+/// <param name="Flag">The flag evaluated.</param>
+/// <param name="Key">The sticky key evaluated for.</param>
+/// <param name="Value">The flag's value.</param>
+/// <param name="Variant">OpenFeature's variant name: on or off.</param>
+/// <param name="Reason">OpenFeature's reason: STATIC, TARGETING_MATCH, SPLIT, DISABLED, DEFAULT or ERROR.</param>
+/// <param name="ErrorCode">With ERROR: TYPE_MISMATCH or TARGETING_KEY_MISSING; otherwise null.</param>
+/// <param name="RuleIndex">The rule that matched (or failed with TYPE_MISMATCH), from 0; otherwise null.</param>
+/// <param name="Attribute">With TYPE_MISMATCH, the attribute that is not a number; otherwise null.</param>
+public sealed record FlagEvaluationView(
+    string Flag,
+    string? Key,
+    bool Value,
+    string Variant,
+    Vigil.Routing.Flags.EvaluationReason Reason,
+    Vigil.Routing.Flags.FlagErrorCode? ErrorCode = null,
+    int? RuleIndex = null,
+    string? Attribute = null);

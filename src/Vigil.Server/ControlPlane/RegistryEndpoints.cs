@@ -58,10 +58,19 @@ public static class RegistryEndpoints
             return Problems.Validation($"the service definition has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}", errors);
         }
 
-        var created = await store.CreateServiceAsync(service, Who(context, time), ct);
+        var who = Who(context, time);
+        var created = await store.CreateServiceAsync(service, who, ct);
         if (!created.IsSuccess)
         {
             return Problems.From(created.Failure!);
+        }
+
+        // The service flag (docs/flags.md, "The service flag"), on. A flag that already holds its key (created by hand
+        // before the service) is left as it is and serves as the service flag.
+        var flag = await FlagEndpoints.CreateServiceFlagAsync(service.Name, store, who, ct);
+        if (!flag.IsSuccess && flag.Failure!.Kind != FailureKind.Conflict)
+        {
+            return Problems.From(flag.Failure);
         }
 
         await routing.RebuildAsync(ct);

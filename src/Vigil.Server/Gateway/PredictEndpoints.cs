@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Vigil.Access;
 using Vigil.Registry;
+using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.Hosting;
@@ -14,8 +15,8 @@ namespace Vigil.Server.Gateway;
 public static class PredictEndpoints
 {
     public const int MaxKeyLength = 256;
-    public const int MaxAttributes = 64;
-    public const int MaxAttributeLength = 256;
+    public const int MaxAttributes = RequestAttributes.MaxAttributes;
+    public const int MaxAttributeLength = RequestAttributes.MaxLength;
 
     public static void MapPredictEndpoints(this IEndpointRouteBuilder app)
     {
@@ -144,6 +145,7 @@ public static class PredictEndpoints
         var where = prefix is null ? string.Empty : prefix + ": ";
         string? key = null;
         var attributes = "{}";
+        RequestAttributes? parsedAttributes = null;
         JsonElement? inputs = null;
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -174,7 +176,7 @@ public static class PredictEndpoints
 
                         break;
                     case "attributes":
-                        attributes = ReadAttributes(property.Value, where, errors);
+                        (attributes, parsedAttributes) = ReadAttributes(property.Value, where, errors);
                         break;
                     case "inputs":
                         inputs = property.Value;
@@ -203,42 +205,27 @@ public static class PredictEndpoints
             }
         }
 
-        return new GatewayRequest(key, attributes, value.ValueKind == JsonValueKind.Object ? value.GetRawText() : "{}", row);
+        return new GatewayRequest(key, attributes, value.ValueKind == JsonValueKind.Object ? value.GetRawText() : "{}", row, parsedAttributes);
     }
 
-    private static string ReadAttributes(JsonElement value, string where, List<string> errors)
+    /// <summary>
+    /// Parses the request's attributes once (<see cref="RequestAttributes.FromJson"/>: the flags evaluate them) and keeps
+    /// their raw text for the recorder; every problem goes to <paramref name="errors"/>.
+    /// </summary>
+    private static (string Text, RequestAttributes? Parsed) ReadAttributes(JsonElement value, string where, List<string> errors)
     {
-        if (value.ValueKind == JsonValueKind.Null)
+        var parsed = RequestAttributes.FromJson(value);
+        if (!parsed.IsSuccess)
         {
-            return "{}";
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add($"{where}'attributes' must be an object of name to string, e.g. {{\"country\": \"DE\"}}");
-            return "{}";
-        }
-
-        var count = 0;
-        foreach (var attribute in value.EnumerateObject())
-        {
-            count++;
-            if (attribute.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            foreach (var error in parsed.Failure!.Errors.Count > 0 ? parsed.Failure.Errors : [parsed.Failure.Message])
             {
-                errors.Add($"{where}attribute '{attribute.Name}' must be a string, number or boolean");
+                errors.Add(where + error);
             }
-            else if (attribute.Name.Length > MaxAttributeLength || (attribute.Value.ValueKind == JsonValueKind.String && attribute.Value.GetString()!.Length > MaxAttributeLength))
-            {
-                errors.Add($"{where}attribute '{attribute.Name[..Math.Min(attribute.Name.Length, 32)]}' is longer than {MaxAttributeLength} characters");
-            }
+
+            return ("{}", null);
         }
 
-        if (count > MaxAttributes)
-        {
-            errors.Add($"{where}at most {MaxAttributes} attributes are allowed, got {count}");
-        }
-
-        return value.GetRawText();
+        return (value.ValueKind == JsonValueKind.Object ? value.GetRawText() : "{}", parsed.Value);
     }
 
     private static GatewayRequest Empty(ServiceDefinition service)

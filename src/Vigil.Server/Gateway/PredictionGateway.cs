@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Routing;
+using Vigil.Routing.Flags;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
 using Vigil.Server.Releases;
@@ -14,7 +15,8 @@ namespace Vigil.Server.Gateway;
 /// <param name="Attributes">The segment attributes as a JSON object text.</param>
 /// <param name="Inputs">The inputs as received, as a JSON object text (what the recorder stores).</param>
 /// <param name="Row">The inputs in schema order.</param>
-public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row);
+/// <param name="ParsedAttributes">The attributes parsed once for flag evaluation; null when the request carried none.</param>
+public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null);
 
 /// <summary>One answered request.</summary>
 public sealed record GatewayAnswer(string RequestId, int Version, string Arm, JsonObject Outputs);
@@ -32,11 +34,112 @@ public sealed class PredictionGateway(
     TimeProvider time)
 {
     /// <summary>
-    /// Routes and answers a batch of requests to one service: each request goes to the champion, or to the canary when an
+    /// Routes and answers a batch of requests to one service: first its service flag decides whether the model is called
+    /// at all (else the fallback output or 503); then each request goes to the champion, or to the canary when an
     /// active release's step weight takes its key (sticky bucketing salted with the release id); sampled champion requests
     /// are copied to a shadow challenger after the answer. Expected failures are returned, never thrown.
     /// </summary>
     public async Task<Result<IReadOnlyList<GatewayAnswer>>> PredictAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
+    {
+        // ── Service flag (docs/flags.md, "The service flag") ────────────────────────────────────────────────────────
+        // Evaluated first, per request, from the snapshot. Where it is off the model is not called: the request gets the
+        // service's declared fallback output (arm 'fallback', version 0), or, with no fallback declared, the whole call
+        // gets 503 with the reason. The rest of the requests go on to RouteAsync (releases, champion, shadow) unchanged.
+        if (route.ServiceFlag is { } serviceFlag)
+        {
+            List<int>? off = null;
+            var offEvaluation = default(FlagEvaluation);
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var evaluation = serviceFlag.Evaluate(requests[i].Key, requests[i].ParsedAttributes);
+                if (!evaluation.Value)
+                {
+                    (off ??= []).Add(i);
+                    offEvaluation = evaluation;
+                }
+            }
+
+            if (off is not null)
+            {
+                return await ServeFallbackAsync(route, serviceFlag.Key, offEvaluation, requests, off, cancellationToken);
+            }
+        }
+
+        // ── End of the service flag ─────────────────────────────────────────────────────────────────────────────────
+        return await RouteAsync(route, requests, cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers the requests at <paramref name="off"/> with the service's fallback output (recorded and counted with arm
+    /// and result <c>fallback</c>) and routes the others; without a declared fallback, 503 naming the flag and how to turn it on.
+    /// </summary>
+    private async Task<Result<IReadOnlyList<GatewayAnswer>>> ServeFallbackAsync(
+        ServiceRoute route,
+        string flagKey,
+        FlagEvaluation evaluation,
+        IReadOnlyList<GatewayRequest> requests,
+        List<int> off,
+        CancellationToken cancellationToken)
+    {
+        var service = route.Service.Name;
+        var started = time.GetTimestamp();
+        if (route.Service.Output.Fallback is not { } fallback)
+        {
+            metrics.Request(service, 0, Arms.Fallback, "fallback", time.GetElapsedTime(started).TotalSeconds);
+            var why = evaluation.Reason == EvaluationReason.Disabled
+                ? "reason DISABLED: the flag is off"
+                : $"reason {EvaluationReasons.Name(evaluation.Reason)}: the flag's rules leave this request out";
+            return Failure.Unavailable(
+                $"service '{service}' is switched off by flag '{flagKey}' ({why}) and declares no fallback output; turn it on with 'vigil flags on {flagKey}'");
+        }
+
+        var answers = new GatewayAnswer[requests.Count];
+        var at = time.GetUtcNow();
+        var fallbackText = fallback.ToJsonString();
+        foreach (var i in off)
+        {
+            var request = requests[i];
+            var requestId = NewRequestId(at);
+            answers[i] = new GatewayAnswer(requestId, 0, Arms.Fallback, (JsonObject)fallback.DeepClone());
+            recorder.Record(new PredictionRecord(requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null));
+        }
+
+        metrics.Request(service, 0, Arms.Fallback, "fallback", time.GetElapsedTime(started).TotalSeconds);
+        if (off.Count == requests.Count)
+        {
+            return Result<IReadOnlyList<GatewayAnswer>>.Ok(answers);
+        }
+
+        var on = new List<GatewayRequest>(requests.Count - off.Count);
+        var onIndex = new List<int>(requests.Count - off.Count);
+        for (int i = 0, o = 0; i < requests.Count; i++)
+        {
+            if (o < off.Count && off[o] == i)
+            {
+                o++;
+                continue;
+            }
+
+            on.Add(requests[i]);
+            onIndex.Add(i);
+        }
+
+        var routed = await RouteAsync(route, on, cancellationToken);
+        if (!routed.IsSuccess)
+        {
+            return routed.Failure!;
+        }
+
+        for (var j = 0; j < onIndex.Count; j++)
+        {
+            answers[onIndex[j]] = routed.Value![j];
+        }
+
+        return Result<IReadOnlyList<GatewayAnswer>>.Ok(answers);
+    }
+
+    /// <summary>Routes requests the service flag let through: champion, canary, shadow.</summary>
+    private async Task<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
     {
         var service = route.Service.Name;
         if (route.Champion is not { } champion)
@@ -135,8 +238,12 @@ public sealed class PredictionGateway(
         var loaded = await backends.GetAsync(route.Service, version, cancellationToken);
         if (!loaded.IsSuccess)
         {
+            // A version that cannot be loaded failed these requests: record them, so a canary that does not load counts
+            // against its error-rate trigger like one that fails per request.
+            var message = $"version {version.Number} of '{service}' ({arm}) cannot be loaded: {loaded.Failure!.Message}";
+            RecordFailures(route, version, arm, requests, indices, at, time.GetElapsedTime(started).TotalMilliseconds, message);
             metrics.Request(service, version.Number, arm, "error", time.GetElapsedTime(started).TotalSeconds);
-            return Failure.Unavailable($"version {version.Number} of '{service}' ({arm}) cannot be loaded: {loaded.Failure!.Message}");
+            return Failure.Unavailable(message);
         }
 
         var rows = new InputRow[indices.Count];
@@ -152,13 +259,7 @@ public sealed class PredictionGateway(
         }
         catch (BackendException ex)
         {
-            var failedMs = time.GetElapsedTime(started).TotalMilliseconds;
-            foreach (var i in indices)
-            {
-                var request = requests[i];
-                recorder.Record(new PredictionRecord(NewRequestId(at), at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, null, failedMs, ex.Message));
-            }
-
+            RecordFailures(route, version, arm, requests, indices, at, time.GetElapsedTime(started).TotalMilliseconds, ex.Message);
             metrics.Request(service, version.Number, arm, "error", time.GetElapsedTime(started).TotalSeconds);
             return Failure.Unavailable($"the model backend of '{service}' version {version.Number} failed: {ex.Message}");
         }
@@ -177,6 +278,15 @@ public sealed class PredictionGateway(
 
         metrics.Request(service, version.Number, arm, "ok", elapsed.TotalSeconds);
         return Result<bool>.Ok(true);
+    }
+
+    private void RecordFailures(ServiceRoute route, ModelVersion version, string arm, IReadOnlyList<GatewayRequest> requests, List<int> indices, DateTimeOffset at, double latencyMs, string error)
+    {
+        foreach (var i in indices)
+        {
+            var request = requests[i];
+            recorder.Record(new PredictionRecord(NewRequestId(at), at, route.Service.Name, version.Number, arm, request.Key, request.Attributes, request.Inputs, null, latencyMs, error));
+        }
     }
 
     /// <summary>A time-ordered unique id (UUID v7, 32 hex digits).</summary>

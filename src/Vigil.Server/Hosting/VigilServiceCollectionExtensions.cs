@@ -98,6 +98,7 @@ public static class VigilServiceCollectionExtensions
         app.MapOpenInferenceEndpoints();
         app.MapFeedbackEndpoints();
         app.MapRegistryEndpoints();
+        app.MapFlagEndpoints();
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();

@@ -156,6 +156,11 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
 
         var who = new AuditContext(ReleaseActions.Controller, now, decision.Reason);
         var saved = await PersistAsync(release, decision.State, decision.Transition, who, ct);
+        if (saved.Failure is { Kind: FailureKind.Conflict })
+        {
+            // Another tick (the background controller, or another replica) decided first; its decision stands.
+            return await store.GetReleaseAsync(release.Id, ct) is { } fresh ? Result<StoredRelease>.Ok(fresh) : saved;
+        }
         if (saved.IsSuccess)
         {
             LastDecisions[release.Id] = decision;

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
+using System.Text.Json;
 using Vigil.Routing;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Server.Routing;
 
@@ -25,6 +27,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
         try
         {
             var services = await store.ListServicesAsync(cancellationToken);
+            var flags = BuildFlags(await store.ListFlagsAsync(null, cancellationToken));
             var routes = new Dictionary<string, ServiceRoute>(services.Count, StringComparer.Ordinal);
             foreach (var service in services)
             {
@@ -32,10 +35,13 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
                 var champion = aliases.Champion is { } c ? await store.GetVersionAsync(service.Name, c, cancellationToken) : null;
                 var challenger = aliases.Challenger is { } h ? await store.GetVersionAsync(service.Name, h, cancellationToken) : null;
                 var previous = aliases.PreviousChampion is { } p ? await store.GetVersionAsync(service.Name, p, cancellationToken) : null;
-                routes[service.Name] = new ServiceRoute(service, aliases, champion, challenger, previous);
+                routes[service.Name] = new ServiceRoute(service, aliases, champion, challenger, previous)
+                {
+                    ServiceFlag = flags.Find(ServiceFlag.KeyFor(service.Name)),
+                };
             }
 
-            var next = new RoutingSnapshot(Current.Revision + 1, routes.ToFrozenDictionary(StringComparer.Ordinal));
+            var next = new RoutingSnapshot(Current.Revision + 1, routes.ToFrozenDictionary(StringComparer.Ordinal)) { Flags = flags };
             Volatile.Write(ref _current, next);
             LogSwapped(logger, next.Revision, routes.Count);
             Swapped?.Invoke(this, next);
@@ -46,6 +52,53 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
             _rebuild.Release();
         }
     }
+
+    /// <summary>
+    /// Compiles the stored flags into one <see cref="FlagSet"/>. The API only stores valid flags, so a failure here means
+    /// the store holds something this Vigil cannot read (written by another version, or by hand): the previous set stays
+    /// in force, whole, rather than silently dropping some flags, and the reason is logged.
+    /// </summary>
+    private FlagSet BuildFlags(IReadOnlyList<StoredFlag> stored)
+    {
+        var definitions = new List<FlagDefinition>(stored.Count);
+        var errors = new List<string>();
+        foreach (var flag in stored)
+        {
+            try
+            {
+                var definition = VigilJson.Deserialize<FlagDefinition>(flag.Definition);
+                if (definition is null || definition.Key != flag.Key)
+                {
+                    errors.Add($"flag '{flag.Key}': the stored definition is null or names another key");
+                    continue;
+                }
+
+                definitions.Add(definition);
+            }
+            catch (JsonException ex)
+            {
+                errors.Add($"flag '{flag.Key}': the stored definition cannot be read: {ex.Message}");
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            var created = FlagSet.Create(definitions, []);
+            if (created.IsSuccess)
+            {
+                return created.Value!;
+            }
+
+            errors.AddRange(created.Failure!.Errors.Count > 0 ? created.Failure.Errors : [created.Failure.Message]);
+        }
+
+        var previous = Current.Flags;
+        LogFlagsRejected(logger, stored.Count, previous.Flags.Count, string.Join("; ", errors));
+        return previous;
+    }
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "The {Stored} stored flags cannot be compiled; the previous {Kept} flags stay in force: {Errors}")]
+    private static partial void LogFlagsRejected(ILogger logger, int stored, int kept, string errors);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Routing snapshot {Revision} swapped in with {Services} services")]
     private static partial void LogSwapped(ILogger logger, long revision, int services);

@@ -95,6 +95,52 @@ public sealed class AcceleratedTimeProviderTests
         Assert.Equal(TimeSpan.FromHours(1000), clock.ToSimulated(TimeSpan.FromSeconds(3.6)));
     }
 
+    [Fact]
+    public void ChangeSpeed_GoesOnFromWhereTheClockIs_AtTheNewSpeed()
+    {
+        var real = new FakeTimeProvider(RealStart);
+        var clock = new AcceleratedTimeProvider(real, speed: 14_400, SimulatedStart);
+        real.Advance(TimeSpan.FromSeconds(6)); // one simulated day
+
+        clock.ChangeSpeed(86_400);
+
+        Assert.Equal(86_400, clock.Speed);
+        Assert.Equal(SimulatedStart.AddDays(1), clock.GetUtcNow());
+        real.Advance(TimeSpan.FromSeconds(2)); // two more days at the new speed
+        Assert.Equal(SimulatedStart.AddDays(3), clock.GetUtcNow());
+        Assert.Equal(TimeSpan.FromDays(3), clock.SimulatedElapsed);
+        Assert.Equal(TimeSpan.FromSeconds(1), clock.ToReal(TimeSpan.FromDays(1)));
+
+        clock.ChangeSpeed(3_600);
+        real.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(SimulatedStart.AddDays(3).AddHours(1), clock.GetUtcNow());
+        Assert.Equal(SimulatedStart, clock.Start);
+    }
+
+    [Fact]
+    public async Task ChangeSpeed_DelaysStartedAfterwards_UseTheNewSpeed()
+    {
+        var real = new FakeTimeProvider(RealStart);
+        var clock = new AcceleratedTimeProvider(real, speed: 60, SimulatedStart);
+        clock.ChangeSpeed(3_600);
+
+        var delay = Task.Delay(TimeSpan.FromHours(1), clock, TestContext.Current.CancellationToken);
+        real.Advance(TimeSpan.FromSeconds(1));
+        await delay.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal(SimulatedStart.AddHours(1), clock.GetUtcNow());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(double.NaN)]
+    public void ChangeSpeed_BelowOneOrNotFinite_Throws_AndKeepsTheSpeed(double speed)
+    {
+        var clock = new AcceleratedTimeProvider(new FakeTimeProvider(RealStart), speed: 100);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => clock.ChangeSpeed(speed));
+        Assert.Equal(100, clock.Speed);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(0.5)]

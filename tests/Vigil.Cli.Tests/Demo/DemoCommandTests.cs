@@ -21,7 +21,7 @@ public sealed class DemoCommandTests : IDisposable
     public async Task Demo_OneDayExitWhenDone_SendsTrafficWithoutErrors_AndVigilStoresTheFeedback()
     {
         var result = await RunAsync(
-            "--exit-when-done", "--days", "1", "--port", "0", "--dir", _dir, "--requests-per-day", "200", "--speed", "43200", "--seed", "7");
+            "--exit-when-done", "--scenarios", "baseline", "--days", "1", "--port", "0", "--dir", _dir, "--requests-per-day", "200", "--speed", "43200", "--seed", "7");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("What the simulated users saw", result.Out, StringComparison.Ordinal);
@@ -63,15 +63,16 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public async Task Demo_BadOptions_ExitTwo_AndNameEveryOne()
     {
-        var result = await RunAsync("--days", "0", "--speed", "0.5", "--dir", _dir);
+        var result = await RunAsync("--days", "0", "--speed", "0.5", "--scenarios", "baseline,nope", "--dir", _dir);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--days", result.Err, StringComparison.Ordinal);
         Assert.Contains("--speed", result.Err, StringComparison.Ordinal);
+        Assert.Contains("unknown scenario 'nope'", result.Err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_dir));
     }
 
-    private static async Task<CliResult> RunAsync(params string[] args)
+    internal static async Task<CliResult> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
