@@ -122,6 +122,29 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
+    /// <summary>
+    /// A write transaction for prediction records with <c>synchronous = NORMAL</c>: in WAL mode a commit then survives a
+    /// crash of Vigil but not a power loss, and costs no fsync. Prediction rows are the one high-volume write; control-plane
+    /// changes keep the default (FULL).
+    /// </summary>
+    private async Task<T> InPredictionTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(cancellationToken);
+            await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL", cancellationToken);
+            await using var transaction = (DbTransaction)((SqliteConnection)connection).BeginTransaction(deferred: false);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private protected override Task BeforeMigrationAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken);
 
@@ -153,7 +176,7 @@ public sealed class SqliteStore : SqlStore
             return Task.CompletedTask;
         }
 
-        return InTransactionAsync(
+        return InPredictionTransactionAsync(
             async (connection, transaction) =>
             {
                 await using var command = Command(

@@ -22,6 +22,9 @@ public sealed class VigilServerOptions
     [Range(1, 100_000)]
     public int RecorderBatchSize { get; init; } = 1_000;
 
+    /// <summary>How long the recorder waits for more records before writing a batch that is not full. Default 20 ms (real time).</summary>
+    public TimeSpan RecorderLinger { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.</summary>
     [Range(1_024, 1_073_741_824)]
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;

@@ -21,6 +21,7 @@ public sealed partial class PredictionRecorder : BackgroundService
     private readonly ILogger<PredictionRecorder> _logger;
     private readonly int _batchSize;
     private readonly int _capacity;
+    private readonly TimeSpan _linger;
     private long _enqueued;
     private long _written;
     private long _dropped;
@@ -33,6 +34,7 @@ public sealed partial class PredictionRecorder : BackgroundService
         _logger = logger;
         _capacity = options.Value.RecorderCapacity;
         _batchSize = options.Value.RecorderBatchSize;
+        _linger = options.Value.RecorderLinger;
         _channel = Channel.CreateBounded<PredictionRecord>(new BoundedChannelOptions(_capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -93,6 +95,24 @@ public sealed partial class PredictionRecorder : BackgroundService
                 while (batch.Count < _batchSize && reader.TryRead(out var record))
                 {
                     batch.Add(record);
+                }
+
+                // Under light load records arrive one at a time; a short linger gathers them into one write instead of
+                // one transaction each. Real time on purpose: this is I/O batching, not domain time.
+                if (batch.Count < _batchSize && _linger > TimeSpan.Zero && !stoppingToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await Task.Delay(_linger, stoppingToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+
+                    while (batch.Count < _batchSize && reader.TryRead(out var record))
+                    {
+                        batch.Add(record);
+                    }
                 }
 
                 await WriteWithRetryAsync(batch, stoppingToken);
