@@ -103,37 +103,29 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
-    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await OpenConnectionAsync(cancellationToken);
-
-            // Deferred: false starts with BEGIN IMMEDIATE, so a transaction that reads before it writes cannot deadlock with another process's.
-            await using var transaction = (DbTransaction)((SqliteConnection)connection).BeginTransaction(deferred: false);
-            var result = await work(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private protected override Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(work, synchronousNormal: false, cancellationToken);
 
     /// <summary>
     /// A write transaction for prediction records with <c>synchronous = NORMAL</c>: in WAL mode a commit then survives a
     /// crash of Vigil but not a power loss, and costs no fsync. Prediction rows are the one high-volume write; control-plane
     /// changes keep the default (FULL).
     /// </summary>
-    private async Task<T> InPredictionTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private Task<T> InPredictionTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(work, synchronousNormal: true, cancellationToken);
+
+    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool synchronousNormal, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             await using var connection = await OpenConnectionAsync(cancellationToken);
-            await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL", cancellationToken);
+            if (synchronousNormal)
+            {
+                await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL", cancellationToken);
+            }
+
+            // Deferred: false starts with BEGIN IMMEDIATE, so a transaction that reads before it writes cannot deadlock with another process's.
             await using var transaction = (DbTransaction)((SqliteConnection)connection).BeginTransaction(deferred: false);
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);

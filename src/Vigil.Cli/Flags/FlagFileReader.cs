@@ -74,7 +74,7 @@ public static class FlagFileReader
             FlagView? flag;
             try
             {
-                flag = YamlJson.ToJson(nodes[i]).Deserialize<FlagView>(VigilJson.Options);
+                flag = Yaml.YamlJson.ToJson(nodes[i]).Deserialize<FlagView>(VigilJson.Options);
             }
             catch (JsonException ex)
             {

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Vigil.Releases;
@@ -63,7 +61,7 @@ public static partial class ReleasePlanYaml
             return new ReleasePlanYamlResult(null, null, errors);
         }
 
-        var json = ToJson(root);
+        var json = Yaml.YamlJson.ToJson(root);
         ReleasePlan? plan;
         try
         {
@@ -88,43 +86,6 @@ public static partial class ReleasePlanYaml
         }
 
         return errors.Count > 0 ? new ReleasePlanYamlResult(null, null, errors) : new ReleasePlanYamlResult(plan, json!.ToJsonString(VigilJson.Options), []);
-    }
-
-    /// <summary>Converts a YAML node to JSON: plain numbers and booleans keep their type, null/~/empty are null, every other scalar is a string.</summary>
-    internal static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? string.Empty, ToJson(c.Value)))),
-        YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => null,
-    };
-
-    private static JsonNode? Scalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value;
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
-        {
-            return JsonValue.Create(value ?? string.Empty);
-        }
-
-        switch (value)
-        {
-            case null or "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
-        }
-
-        if (NumberPattern().IsMatch(value))
-        {
-            return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)
-                ? JsonValue.Create(integer)
-                : JsonValue.Create(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture));
-        }
-
-        return JsonValue.Create(value);
     }
 
     /// <summary>Finds unknown and repeated keys and lists or mappings in the wrong place, everywhere at once; records each path's line.</summary>
@@ -221,8 +182,6 @@ public static partial class ReleasePlanYaml
         return line.Length > 0 ? char.ToLowerInvariant(line[0]) + line[1..] : "syntax error";
     }
 
-    [GeneratedRegex(@"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")]
-    private static partial Regex NumberPattern();
 
     [GeneratedRegex(@"^[a-z_]+(\[\d+\])?(\.[a-z_]+)?(?=[: ])")]
     private static partial Regex ErrorPath();

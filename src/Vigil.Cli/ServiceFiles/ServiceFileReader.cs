@@ -184,7 +184,7 @@ public static class ServiceFileReader
         if (Find(output, "fallback") is { } fallbackNode && !IsNull(fallbackNode))
         {
             // The output served while the service flag is off (docs/flags.md, "The service flag").
-            fallback = Flags.YamlJson.ToJson(fallbackNode) as System.Text.Json.Nodes.JsonObject;
+            fallback = Yaml.YamlJson.ToJson(fallbackNode) as System.Text.Json.Nodes.JsonObject;
             if (fallback is null)
             {
                 errors.Add($"line {fallbackNode.Start.Line}: output.fallback: expected a mapping of output name to value, such as {{ probability: 0, label: false }}");

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Vigil.Cli.Flags;
+namespace Vigil.Cli.Yaml;
 
 /// <summary>
 /// Turns YAML into the JSON the API reads: plain scalars that are numbers or booleans become JSON numbers and booleans,
