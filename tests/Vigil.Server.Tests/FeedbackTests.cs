@@ -5,43 +5,24 @@ using Vigil.Testing;
 namespace Vigil.Server.Tests;
 
 /// <summary>Runs against every store: see <see cref="SqliteFeedbackTests"/> and <see cref="PostgresFeedbackTests"/>.</summary>
-public abstract class FeedbackTests : IAsyncLifetime
+public abstract class FeedbackTests : ShopServerTests
 {
-    private RemoteModel _remote = null!;
-    private VigilTestServer _server = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _remote = await RemoteModel.StartAsync();
-        _server = await VigilTestServer.StartAsync(await CreateStoreAsync());
-        await _server.CreateShopAsync(_remote);
-    }
-
-    /// <summary>The store to run on: null for a fresh SQLite file.</summary>
-    protected abstract Task<string?> CreateStoreAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _remote.DisposeAsync();
-    }
-
     [Fact]
     public async Task Feedback_IsJoinedToItsPrediction_AndCountedPerVersionAndArm()
     {
         var ids = new List<string>();
         for (var i = 0; i < 4; i++)
         {
-            var answer = await _server.ReadAsync<PredictResponse>(await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}"""));
+            var answer = await Server.ReadAsync<PredictResponse>(await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}"""));
             ids.Add(answer.RequestId);
         }
 
         var batch = string.Join(",", ids.Select((id, i) => $$$"""{"request_id": "{{{id}}}", "outcomes": {"task_completed": {{{(i < 3 ? "true" : "false")}}}, "label": 1}}"""));
-        var stored = await _server.ReadAsync<FeedbackResponse>(await _server.PostJsonAsync("/v1/feedback", $"[{batch}]"));
+        var stored = await Server.ReadAsync<FeedbackResponse>(await Server.PostJsonAsync("/v1/feedback", $"[{batch}]"));
         Assert.Equal(8, stored.Stored);
         Assert.Empty(stored.UnknownRequestIds);
 
-        var status = await _server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
+        var status = await Server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
         var traffic = Assert.Single(status.Traffic);
         Assert.Equal(4, traffic.Requests);
         var completed = traffic.Outcomes.Single(o => o.Name == "task_completed");
@@ -52,31 +33,31 @@ public abstract class FeedbackTests : IAsyncLifetime
     [Fact]
     public async Task Feedback_SentTwice_IsIdempotentAndKeepsTheFirstValue()
     {
-        var answer = await _server.ReadAsync<PredictResponse>(await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}"""));
-        var first = await _server.ReadAsync<FeedbackResponse>(await _server.PostJsonAsync("/v1/feedback", $$$"""{"request_id": "{{{answer.RequestId}}}", "outcomes": {"accepted": true}}"""));
-        var second = await _server.ReadAsync<FeedbackResponse>(await _server.PostJsonAsync("/v1/feedback", $$$"""{"request_id": "{{{answer.RequestId}}}", "outcomes": {"accepted": false}}"""));
+        var answer = await Server.ReadAsync<PredictResponse>(await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}"""));
+        var first = await Server.ReadAsync<FeedbackResponse>(await Server.PostJsonAsync("/v1/feedback", $$$"""{"request_id": "{{{answer.RequestId}}}", "outcomes": {"accepted": true}}"""));
+        var second = await Server.ReadAsync<FeedbackResponse>(await Server.PostJsonAsync("/v1/feedback", $$$"""{"request_id": "{{{answer.RequestId}}}", "outcomes": {"accepted": false}}"""));
 
         Assert.Equal((1, 0), (first.Stored, first.Duplicates));
         Assert.Equal((0, 1), (second.Stored, second.Duplicates));
-        var view = await _server.GetAsync<PredictionView>($"/v1/predictions/{answer.RequestId}");
+        var view = await Server.GetAsync<PredictionView>($"/v1/predictions/{answer.RequestId}");
         Assert.Equal("true", Assert.Single(view.Outcomes).Value);
     }
 
     [Fact]
     public async Task Feedback_ForUnknownRequest_IsKeptAsOrphanAndCounted()
     {
-        var response = await _server.ReadAsync<FeedbackResponse>(await _server.PostJsonAsync("/v1/feedback", """{"request_id": "never-seen", "outcomes": {"label": 0}}"""));
+        var response = await Server.ReadAsync<FeedbackResponse>(await Server.PostJsonAsync("/v1/feedback", """{"request_id": "never-seen", "outcomes": {"label": 0}}"""));
         Assert.Equal(1, response.Stored);
         Assert.Equal(["never-seen"], response.UnknownRequestIds);
 
-        var status = await _server.GetAsync<StatusView>("/v1/status");
+        var status = await Server.GetAsync<StatusView>("/v1/status");
         Assert.Equal(1, status.OrphanOutcomes);
     }
 
     [Fact]
     public async Task Feedback_Invalid_ListsEveryProblemAndStoresNothing()
     {
-        var response = await _server.PostJsonAsync("/v1/feedback", """
+        var response = await Server.PostJsonAsync("/v1/feedback", """
             {"items": [{"request_id": "a", "outcomes": {"ok": true}}, {"outcomes": {"x": 1}}, {"request_id": "b", "outcomes": {"y": [1]}}, {"request_id": "c", "outcomes": {}}]}
             """);
         var problem = await VigilTestServer.ProblemAsync(response, 422);
@@ -85,7 +66,7 @@ public abstract class FeedbackTests : IAsyncLifetime
         Assert.Contains("items[2]: outcome 'y' must be", errors);
         Assert.Contains("items[3]: 'outcomes' is empty", errors);
 
-        var status = await _server.GetAsync<StatusView>("/v1/status");
+        var status = await Server.GetAsync<StatusView>("/v1/status");
         Assert.Equal(0, status.OrphanOutcomes);
     }
 }

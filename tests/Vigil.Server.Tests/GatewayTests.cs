@@ -8,33 +8,14 @@ using Vigil.Testing;
 namespace Vigil.Server.Tests;
 
 /// <summary>Runs against every store: see <see cref="SqliteGatewayTests"/> and <see cref="PostgresGatewayTests"/>.</summary>
-public abstract class GatewayTests : IAsyncLifetime
+public abstract class GatewayTests : ShopServerTests
 {
-    private RemoteModel _remote = null!;
-    private VigilTestServer _server = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _remote = await RemoteModel.StartAsync();
-        _server = await VigilTestServer.StartAsync(await CreateStoreAsync());
-        await _server.CreateShopAsync(_remote);
-    }
-
-    /// <summary>The store to run on: null for a fresh SQLite file.</summary>
-    protected abstract Task<string?> CreateStoreAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _remote.DisposeAsync();
-    }
-
     [Fact]
     public async Task Predict_ValidRequest_AnswersWithChampionOutputsAndRequestId()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict",
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict",
             """{"key": "user-42", "attributes": {"country": "DE"}, "inputs": {"price": 25, "country": "DE", "tenure": 3, "subscriber": true}}""");
-        var answer = await _server.ReadAsync<PredictResponse>(response);
+        var answer = await Server.ReadAsync<PredictResponse>(response);
 
         Assert.Equal("shop", answer.Service);
         Assert.Equal(1, answer.Version);
@@ -46,9 +27,9 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Predict_Batch_AnswersEveryInstanceInOrder()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict",
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict",
             """{"instances": [{"inputs": {"price": 10, "country": "FR"}}, {"price": 90, "country": "US"}]}""");
-        var answer = await _server.ReadAsync<BatchPredictResponse>(response);
+        var answer = await Server.ReadAsync<BatchPredictResponse>(response);
 
         Assert.Equal(2, answer.Predictions.Count);
         Assert.Equal(0.1, answer.Predictions[0].Outputs["probability"]!.GetValue<double>(), 10);
@@ -59,7 +40,7 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Predict_MalformedJson_Returns400WithLine()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1,, }""");
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1,, }""");
         var problem = await VigilTestServer.ProblemAsync(response, 400);
         Assert.Contains("not valid JSON", problem["detail"]!.GetValue<string>());
     }
@@ -68,9 +49,9 @@ public abstract class GatewayTests : IAsyncLifetime
     public async Task Predict_WrongTypesAndMissingFeature_Returns422ListingEveryViolation()
     {
         // Load the backend first (its load check calls the remote once), then count.
-        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1, "country": "DE"}}""")).StatusCode);
-        var callsBefore = _remote.Calls;
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict",
+        Assert.Equal(HttpStatusCode.OK, (await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1, "country": "DE"}}""")).StatusCode);
+        var callsBefore = Remote.Calls;
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict",
             """{"inputs": {"price": "12.40", "tenure": 2.5, "subscriber": "yes"}}""");
         var problem = await VigilTestServer.ProblemAsync(response, 422);
         var errors = problem["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
@@ -79,13 +60,13 @@ public abstract class GatewayTests : IAsyncLifetime
         Assert.Contains(errors, e => e.Contains("'tenure' must be an integer"));
         Assert.Contains(errors, e => e.Contains("'subscriber' must be true or false"));
         Assert.Contains(errors, e => e.Contains("'country' is required"));
-        Assert.Equal(callsBefore, _remote.Calls);
+        Assert.Equal(callsBefore, Remote.Calls);
     }
 
     [Fact]
     public async Task Predict_NumberTooLargeForDouble_Returns422NotFinite()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1e999, "country": "DE"}}""");
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1e999, "country": "DE"}}""");
         var problem = await VigilTestServer.ProblemAsync(response, 422);
         Assert.Contains("not a finite number", VigilTestServer.Errors(problem));
     }
@@ -93,7 +74,7 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Predict_NullForNonNullableFeature_Returns422()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": null, "country": "DE"}}""");
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": null, "country": "DE"}}""");
         var problem = await VigilTestServer.ProblemAsync(response, 422);
         Assert.Contains("'price' is null", VigilTestServer.Errors(problem));
     }
@@ -101,11 +82,11 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Predict_UnknownFeatureOrUnseenCategory_IsServedAndCounted()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 5000, "country": "XX", "colour": "red"}}""");
-        var answer = await _server.ReadAsync<PredictResponse>(response);
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 5000, "country": "XX", "colour": "red"}}""");
+        var answer = await Server.ReadAsync<PredictResponse>(response);
         Assert.Equal(1, answer.Version);
 
-        var metrics = await _server.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        var metrics = await Server.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.Contains("vigil_schema_violations_total{", metrics);
         Assert.Contains("vigil_violation=\"unseen_category\"", metrics);
         Assert.Contains("vigil_feature=\"(unknown)\"", metrics);
@@ -122,19 +103,19 @@ public abstract class GatewayTests : IAsyncLifetime
         // As curl does for large bodies: announce the length and wait for 100-continue, so Vigil can refuse before the upload.
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/services/shop/predict") { Content = new StringContent(big.ToString(), Encoding.UTF8, "application/json") };
         request.Headers.ExpectContinue = true;
-        var response = await _server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        var response = await Server.Client.SendAsync(request, TestContext.Current.CancellationToken);
         var problem = await VigilTestServer.ProblemAsync(response, 413);
         Assert.Contains("4,194,304 bytes", problem["detail"]!.GetValue<string>());
 
         // Nothing was lost: the service still answers.
-        var after = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
+        var after = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
     [Fact]
     public async Task Predict_UnknownService_Returns404()
     {
-        var response = await _server.PostJsonAsync("/v1/services/nope/predict", """{"inputs": {}}""");
+        var response = await Server.PostJsonAsync("/v1/services/nope/predict", """{"inputs": {}}""");
         var problem = await VigilTestServer.ProblemAsync(response, 404);
         Assert.Contains("no service 'nope'", problem["detail"]!.GetValue<string>());
     }
@@ -142,29 +123,29 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Predict_WithoutJsonContentType_Returns415()
     {
-        var response = await _server.Client.PostAsync("/v1/services/shop/predict", new StringContent("price=1", Encoding.UTF8, "text/plain"), TestContext.Current.CancellationToken);
+        var response = await Server.Client.PostAsync("/v1/services/shop/predict", new StringContent("price=1", Encoding.UTF8, "text/plain"), TestContext.Current.CancellationToken);
         await VigilTestServer.ProblemAsync(response, 415);
     }
 
     [Fact]
     public async Task Predict_BodyIsNotAnObject_Returns400()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", "[1, 2, 3]");
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", "[1, 2, 3]");
         await VigilTestServer.ProblemAsync(response, 400);
     }
 
     [Fact]
     public async Task Predict_RemoteModelFails_Returns503AndRecordsTheError()
     {
-        var ok = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
+        var ok = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        _remote.Failing = true;
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
+        Remote.Failing = true;
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
         var problem = await VigilTestServer.ProblemAsync(response, 503);
         Assert.Contains("backend", problem["detail"]!.GetValue<string>());
 
-        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
-        var status = await _server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
+        await Server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var status = await Server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
         var traffic = Assert.Single(status.Traffic);
         Assert.Equal(2, traffic.Requests);
         Assert.Equal(1, traffic.Errors);
@@ -173,7 +154,7 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task OpenInference_Infer_AnswersV2TensorsAndRecords()
     {
-        var response = await _server.PostJsonAsync("/v2/models/shop/infer", """
+        var response = await Server.PostJsonAsync("/v2/models/shop/infer", """
             {"id": "r1", "inputs": [
               {"name": "price", "shape": [2, 1], "datatype": "FP64", "data": [20, 40]},
               {"name": "country", "shape": [2, 1], "datatype": "BYTES", "data": ["DE", "US"]}]}
@@ -185,16 +166,16 @@ public abstract class GatewayTests : IAsyncLifetime
         var output = body["outputs"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == "probability")!;
         Assert.Equal([0.2, 0.4], output["data"]!.AsArray().Select(d => d!.GetValue<double>()));
 
-        var metadata = JsonNode.Parse(await _server.Client.GetStringAsync("/v2/models/shop", TestContext.Current.CancellationToken))!;
+        var metadata = JsonNode.Parse(await Server.Client.GetStringAsync("/v2/models/shop", TestContext.Current.CancellationToken))!;
         Assert.Equal(4, metadata["inputs"]!.AsArray().Count);
-        var ready = await _server.Client.GetAsync("/v2/health/ready", TestContext.Current.CancellationToken);
+        var ready = await Server.Client.GetAsync("/v2/health/ready", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
     [Fact]
     public async Task OpenInference_RaggedTensors_Returns400()
     {
-        var response = await _server.PostJsonAsync("/v2/models/shop/infer", """
+        var response = await Server.PostJsonAsync("/v2/models/shop/infer", """
             {"inputs": [{"name": "price", "shape": [2], "datatype": "FP64", "data": [20, 40]},
                         {"name": "country", "shape": [1], "datatype": "BYTES", "data": ["DE"]}]}
             """);
@@ -204,11 +185,11 @@ public abstract class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task Recorder_EveryPredictionIsStoredWithInputsAndOutputs()
     {
-        var response = await _server.PostJsonAsync("/v1/services/shop/predict", """{"key": "u1", "attributes": {"country": "FR"}, "inputs": {"price": 30, "country": "FR"}}""");
-        var answer = await _server.ReadAsync<PredictResponse>(response);
-        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"key": "u1", "attributes": {"country": "FR"}, "inputs": {"price": 30, "country": "FR"}}""");
+        var answer = await Server.ReadAsync<PredictResponse>(response);
+        await Server.App.FlushAsync(TestContext.Current.CancellationToken);
 
-        var view = await _server.GetAsync<PredictionView>($"/v1/predictions/{answer.RequestId}");
+        var view = await Server.GetAsync<PredictionView>($"/v1/predictions/{answer.RequestId}");
         Assert.Equal("u1", view.Prediction.Key);
         Assert.Equal("champion", view.Prediction.Arm);
         Assert.Contains("\"price\": 30", view.Prediction.Inputs.Replace("\"price\":30", "\"price\": 30", StringComparison.Ordinal));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Spectre.Console;
-using Vigil.Cli.ServiceFiles;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -29,7 +28,7 @@ internal static class ApplyCommand
             return Kind(path) switch
             {
                 FileKind.ReleasePlan => await ReleaseCommands.StartAsync(run, path, run.Get(json)),
-                _ => await CreateServiceAsync(run, path, run.Get(json)),
+                _ => await ServicesCommands.CreateAsync(run, ServicesCommands.ReadServiceFile(path), run.Get(json)),
             };
         });
         return command;
@@ -79,26 +78,5 @@ internal static class ApplyCommand
                 $"{file.Name} is neither a release plan (no top-level 'strategy') nor a service definition (no top-level 'inputs'); "
                 + "see docs/releases.md for plans and docs/cli.md (services create) for services"),
         };
-    }
-
-    /// <summary>The path of <c>vigil services create -f</c>: read and check the file, create the service, print it.</summary>
-    private static async Task<int> CreateServiceAsync(Invocation run, FileInfo path, bool json)
-    {
-        var read = ServiceFileReader.ReadFile(path.FullName);
-        if (!read.IsValid)
-        {
-            throw new CliFailureException($"{path.Name} is not a valid service definition ({read.Errors.Count} error{(read.Errors.Count == 1 ? "" : "s")}):", read.Errors);
-        }
-
-        var created = await run.Client.CreateServiceAsync(read.Request!, run.CancellationToken);
-        if (json)
-        {
-            run.Output.Json(created);
-            return ExitCodes.Success;
-        }
-
-        run.Output.MarkupLine($"Created service [bold]{Markup.Escape(created.Name)}[/] with {created.Inputs.Count} input{(created.Inputs.Count == 1 ? "" : "s")}.");
-        run.Output.Line($"Next: vigil models register {created.Name} --backend onnx --location model.onnx --alias champion");
-        return ExitCodes.Success;
     }
 }

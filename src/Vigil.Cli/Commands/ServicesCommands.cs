@@ -169,13 +169,7 @@ internal static class ServicesCommands
             CreateServiceRequest request;
             if (run.Get(file) is { } path)
             {
-                var read = ServiceFileReader.ReadFile(path.FullName);
-                if (!read.IsValid)
-                {
-                    throw new CliFailureException($"{path.Name} is not a valid service definition ({read.Errors.Count} error{(read.Errors.Count == 1 ? "" : "s")}):", read.Errors);
-                }
-
-                request = read.Request!;
+                request = ReadServiceFile(path);
             }
             else
             {
@@ -187,18 +181,36 @@ internal static class ServicesCommands
                 }
             }
 
-            var created = await run.Client.CreateServiceAsync(request, run.CancellationToken);
-            if (run.Get(json))
-            {
-                run.Output.Json(created);
-                return ExitCodes.Success;
-            }
-
-            run.Output.MarkupLine($"Created service [bold]{Markup.Escape(created.Name)}[/] with {created.Inputs.Count} input{(created.Inputs.Count == 1 ? "" : "s")}.");
-            run.Output.Line($"Next: vigil models register {created.Name} --backend onnx --location model.onnx --alias champion");
-            return ExitCodes.Success;
+            return await CreateAsync(run, request, run.Get(json));
         });
         return command;
+    }
+
+    /// <summary>Reads and checks a service file; every error in it is reported at once and nothing is sent.</summary>
+    internal static CreateServiceRequest ReadServiceFile(FileInfo path)
+    {
+        var read = ServiceFileReader.ReadFile(path.FullName);
+        if (!read.IsValid)
+        {
+            throw new CliFailureException($"{path.Name} is not a valid service definition ({read.Errors.Count} error{(read.Errors.Count == 1 ? "" : "s")}):", read.Errors);
+        }
+
+        return read.Request!;
+    }
+
+    /// <summary>Creates the service and prints it (or its JSON) with the next step to take.</summary>
+    internal static async Task<int> CreateAsync(Invocation run, CreateServiceRequest request, bool json)
+    {
+        var created = await run.Client.CreateServiceAsync(request, run.CancellationToken);
+        if (json)
+        {
+            run.Output.Json(created);
+            return ExitCodes.Success;
+        }
+
+        run.Output.MarkupLine($"Created service [bold]{Markup.Escape(created.Name)}[/] with {created.Inputs.Count} input{(created.Inputs.Count == 1 ? "" : "s")}.");
+        run.Output.Line($"Next: vigil models register {created.Name} --backend onnx --location model.onnx --alias champion");
+        return ExitCodes.Success;
     }
 
     private static void Print(CliOutput output, ServiceView service)

@@ -240,25 +240,12 @@ public sealed class DistinctCount
     }
 
     /// <summary>Reads a sketch written by <see cref="Serialize"/>; a corrupt blob is a failure.</summary>
-    public static Result<DistinctCount> Deserialize(ReadOnlySpan<byte> bytes)
-    {
-        var reader = new ProfileReader(bytes);
-        var sketch = ReadFrom(ref reader);
-        if (reader.Error is null && reader.Remaining != 0)
-        {
-            reader.Fail($"{reader.Remaining} bytes follow the sketch");
-        }
-
-        return reader.Error is null ? Result<DistinctCount>.Ok(sketch!) : Failure.Invalid($"Not a valid HyperLogLog sketch: {reader.Error}.");
-    }
+    public static Result<DistinctCount> Deserialize(ReadOnlySpan<byte> bytes) =>
+        ProfileReader.ReadWhole(bytes, ReadFrom, "HyperLogLog sketch", "sketch");
 
     internal static DistinctCount? ReadFrom(ref ProfileReader reader)
     {
-        var version = reader.ReadByte();
-        if (reader.Error is null && version != FormatVersion)
-        {
-            reader.Fail($"unknown HyperLogLog format version {version}");
-        }
+        reader.ReadVersion(FormatVersion, "HyperLogLog");
 
         int precision = reader.ReadByte();
         var encoding = reader.ReadByte();

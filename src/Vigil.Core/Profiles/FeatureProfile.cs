@@ -267,16 +267,11 @@ public sealed class FeatureProfile
             return null;
         }
 
-        var version = reader.ReadByte();
+        reader.ReadVersion(FormatVersion, "profile");
         var kind = (ProfileKind)reader.ReadByte();
         var count = reader.ReadCount(long.MaxValue, "the count");
         var nulls = reader.ReadCount(count, "the null count");
         var typeErrors = reader.ReadCount(count - nulls, "the type-error count");
-        if (reader.Error is null && version != FormatVersion)
-        {
-            reader.Fail($"unknown profile format version {version}");
-        }
-
         if (reader.Error is null && kind is not (ProfileKind.Numeric or ProfileKind.Categorical))
         {
             reader.Fail($"unknown profile kind {(byte)kind}");

@@ -248,25 +248,12 @@ public sealed class FrequentItems
     }
 
     /// <summary>Reads a summary written by <see cref="Serialize"/>; a corrupt blob is a failure.</summary>
-    public static Result<FrequentItems> Deserialize(ReadOnlySpan<byte> bytes)
-    {
-        var reader = new ProfileReader(bytes);
-        var items = ReadFrom(ref reader);
-        if (reader.Error is null && reader.Remaining != 0)
-        {
-            reader.Fail($"{reader.Remaining} bytes follow the summary");
-        }
-
-        return reader.Error is null ? Result<FrequentItems>.Ok(items!) : Failure.Invalid($"Not a valid frequent-items summary: {reader.Error}.");
-    }
+    public static Result<FrequentItems> Deserialize(ReadOnlySpan<byte> bytes) =>
+        ProfileReader.ReadWhole(bytes, ReadFrom, "frequent-items summary", "summary");
 
     internal static FrequentItems? ReadFrom(ref ProfileReader reader)
     {
-        var version = reader.ReadByte();
-        if (reader.Error is null && version != FormatVersion)
-        {
-            reader.Fail($"unknown frequent-items format version {version}");
-        }
+        reader.ReadVersion(FormatVersion, "frequent-items");
 
         var capacity = (int)reader.ReadCount(MaxCapacity, "the capacity");
         var count = reader.ReadCount(long.MaxValue, "the count");

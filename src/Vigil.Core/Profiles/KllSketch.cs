@@ -698,25 +698,12 @@ public sealed class KllSketch
     }
 
     /// <summary>Reads a sketch written by <see cref="Serialize"/>, checking every invariant; a corrupt blob is a failure.</summary>
-    public static Result<KllSketch> Deserialize(ReadOnlySpan<byte> bytes)
-    {
-        var reader = new ProfileReader(bytes);
-        var sketch = ReadFrom(ref reader);
-        if (reader.Error is null && reader.Remaining != 0)
-        {
-            reader.Fail($"{reader.Remaining} bytes follow the sketch");
-        }
-
-        return reader.Error is null ? Result<KllSketch>.Ok(sketch!) : Failure.Invalid($"Not a valid KLL sketch: {reader.Error}.");
-    }
+    public static Result<KllSketch> Deserialize(ReadOnlySpan<byte> bytes) =>
+        ProfileReader.ReadWhole(bytes, ReadFrom, "KLL sketch", "sketch");
 
     internal static KllSketch? ReadFrom(ref ProfileReader reader)
     {
-        var version = reader.ReadByte();
-        if (reader.Error is null && version != FormatVersion)
-        {
-            reader.Fail($"unknown KLL format version {version}");
-        }
+        reader.ReadVersion(FormatVersion, "KLL");
 
         int k = reader.ReadUInt16();
         int numLevels = reader.ReadByte();

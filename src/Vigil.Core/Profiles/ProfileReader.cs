@@ -26,6 +26,34 @@ internal ref struct ProfileReader
 
     public void Fail(string error) => Error ??= error;
 
+    /// <summary>Reads the format version byte and fails unless it is <paramref name="expected"/>.</summary>
+    public void ReadVersion(byte expected, string what)
+    {
+        var version = ReadByte();
+        if (Error is null && version != expected)
+        {
+            Fail($"unknown {what} format version {version}");
+        }
+    }
+
+    /// <summary>Reads one whole blob with <paramref name="read"/>: trailing bytes and any read error make it a failure.</summary>
+    public static Result<T> ReadWhole<T>(ReadOnlySpan<byte> bytes, ReadFunc<T> read, string what, string noun)
+        where T : class
+    {
+        var reader = new ProfileReader(bytes);
+        var value = read(ref reader);
+        if (reader.Error is null && reader.Remaining != 0)
+        {
+            reader.Fail($"{reader.Remaining} bytes follow the {noun}");
+        }
+
+        return reader.Error is null ? Result<T>.Ok(value!) : Failure.Invalid($"Not a valid {what}: {reader.Error}.");
+    }
+
+    /// <summary>A reader of one part of the format.</summary>
+    public delegate T? ReadFunc<T>(ref ProfileReader reader)
+        where T : class;
+
     public byte ReadByte()
     {
         if (!Ensure(1))
