@@ -33,4 +33,14 @@ public sealed record ServiceRoute(ServiceDefinition Service, AliasSet Aliases, M
     /// null when the service has none (a service created before service flags existed): then it is always served.
     /// </summary>
     public FlagEvaluator? ServiceFlag { get; init; }
+
+    /// <summary>The service's active release, if any: what the canary and shadow arms get now.</summary>
+    public ActiveRelease? Release { get; init; }
 }
+
+/// <summary>An active release as the request path needs it.</summary>
+/// <param name="Id">The release id: the canary's bucketing salt.</param>
+/// <param name="Challenger">The version released.</param>
+/// <param name="Traffic">Shadow sample and canary weight now.</param>
+/// <param name="FallbackOnError">Serve the champion when the canary fails.</param>
+public sealed record ActiveRelease(string Id, ModelVersion Challenger, Vigil.Releases.ReleaseTraffic Traffic, bool FallbackOnError);

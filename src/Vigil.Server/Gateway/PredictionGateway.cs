@@ -29,7 +29,6 @@ public sealed class PredictionGateway(
     BackendCache backends,
     PredictionRecorder recorder,
     VigilMetrics metrics,
-    ReleaseRouting releases,
     ShadowRunner shadows,
     TimeProvider time)
 {
@@ -148,7 +147,7 @@ public sealed class PredictionGateway(
         }
 
         var at = time.GetUtcNow();
-        var release = releases.Find(service);
+        var release = route.Release;
         var canary = new bool[requests.Count];
         var anyCanary = false;
         if (release is { Traffic: { ReleaseFlagOn: true, CanaryWeightPpm: > 0 } traffic })

@@ -33,11 +33,9 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService<SnapshotRefresher>();
         services.AddHostedService<BackendWarmer>();
         services.AddSingleton<ReleaseService>();
-        services.AddSingleton<ReleaseRouting>();
         services.AddSingleton<ShadowRunner>();
         services.AddSingleton<ReleaseNotifier>();
         services.AddHttpClient(ReleaseNotifier.ClientName);
-        services.AddHostedService<ReleaseRoutingRefresher>();
         services.AddSingleton<ReleaseController>();
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();

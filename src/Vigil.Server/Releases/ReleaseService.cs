@@ -12,7 +12,7 @@ namespace Vigil.Server.Releases;
 /// transition and audit event, under optimistic concurrency) before it takes effect; effects are idempotent, so a crash
 /// between the two is completed on the next tick. Several replicas may tick the same release: only one write wins.
 /// </summary>
-public sealed partial class ReleaseService(IVigilStore store, RoutingState routing, ReleaseRouting releaseRouting, ReleaseNotifier notifier, TimeProvider time, ILogger<ReleaseService> logger)
+public sealed partial class ReleaseService(IVigilStore store, RoutingState routing, ReleaseNotifier notifier, TimeProvider time, ILogger<ReleaseService> logger)
 {
     /// <summary>Validates and stores a release, sets the challenger alias, and takes its first decision.</summary>
     public async Task<Result<StoredRelease>> StartAsync(ReleasePlan plan, AuditContext who, CancellationToken ct)
@@ -289,12 +289,8 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         }
     }
 
-    /// <summary>Rebuilds the routing snapshot and the active releases, so the next request in this process follows the change.</summary>
-    private async Task RebuildAsync(CancellationToken ct)
-    {
-        await releaseRouting.RebuildAsync(ct);
-        await routing.RebuildAsync(ct);
-    }
+    /// <summary>Rebuilds the routing snapshot (which holds the active releases), so the next request in this process follows the change.</summary>
+    private Task RebuildAsync(CancellationToken ct) => routing.RebuildAsync(ct);
 
     internal static ReleasePlan ReadPlan(StoredRelease release) => VigilJson.Deserialize<ReleasePlan>(release.Plan)!;
 

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using Vigil.Releases;
 using Vigil.Routing;
 using Vigil.Routing.Flags;
 
@@ -28,6 +29,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
         {
             var services = await store.ListServicesAsync(cancellationToken);
             var flags = BuildFlags(await store.ListFlagsAsync(null, cancellationToken));
+            var releases = (await store.ListReleasesAsync(null, activeOnly: true, cancellationToken)).ToDictionary(r => r.Service, StringComparer.Ordinal);
             var routes = new Dictionary<string, ServiceRoute>(services.Count, StringComparer.Ordinal);
             foreach (var service in services)
             {
@@ -38,6 +40,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
                 routes[service.Name] = new ServiceRoute(service, aliases, champion, challenger, previous)
                 {
                     ServiceFlag = flags.Find(ServiceFlag.KeyFor(service.Name)),
+                    Release = releases.TryGetValue(service.Name, out var release) ? await ActiveAsync(release, cancellationToken) : null,
                 };
             }
 
@@ -51,6 +54,19 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
         {
             _rebuild.Release();
         }
+    }
+
+    private async Task<ActiveRelease?> ActiveAsync(StoredRelease release, CancellationToken cancellationToken)
+    {
+        var version = await store.GetVersionAsync(release.Service, release.Challenger, cancellationToken);
+        if (version is null)
+        {
+            return null;
+        }
+
+        var plan = VigilJson.Deserialize<ReleasePlan>(release.Plan)!;
+        var state = VigilJson.Deserialize<ReleaseState>(release.State)!;
+        return new ActiveRelease(release.Id, version, ReleaseTraffic.For(state, plan), plan.FallbackOnError);
     }
 
     /// <summary>
