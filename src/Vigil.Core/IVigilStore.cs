@@ -13,7 +13,7 @@ namespace Vigil;
 /// Every control-plane change writes its audit event in the same transaction, and raises <see cref="Changed"/> after commit
 /// (on PostgreSQL, every replica sharing the store sees it through LISTEN/NOTIFY).
 /// </summary>
-public interface IVigilStore : IAsyncDisposable
+public partial interface IVigilStore : IAsyncDisposable
 {
     /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
     string Kind { get; }

@@ -14,7 +14,7 @@ namespace Vigil.Storage;
 /// written once, in the SQL both databases understand (<c>ON CONFLICT</c>, <c>RETURNING</c>), and the migration runner.
 /// Each store supplies its connections, transactions, time and JSON representations, and change notification.
 /// </summary>
-public abstract class SqlStore : IVigilStore
+public abstract partial class SqlStore : IVigilStore
 {
     /// <summary>The columns of <c>predictions</c>, in the order every query reads and writes them.</summary>
     private protected const string PredictionColumns =
