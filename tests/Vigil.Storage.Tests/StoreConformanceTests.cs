@@ -14,7 +14,7 @@ namespace Vigil.Storage.Tests;
 /// The contract of <see cref="IVigilStore"/>, run against every store: each store's test class inherits these facts
 /// and supplies a fresh, empty store per test.
 /// </summary>
-public abstract class StoreConformanceTests : IAsyncLifetime
+public abstract partial class StoreConformanceTests : IAsyncLifetime
 {
     /// <summary>A time with microseconds, as both stores keep it.</summary>
     protected static readonly DateTimeOffset T0 = new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);
