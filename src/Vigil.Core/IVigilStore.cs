@@ -96,6 +96,12 @@ public partial interface IVigilStore : IAsyncDisposable
     /// <summary>Per (version, arm, segment) counts of a service's predictions in a window, with their matured outcomes (the release controller's input).</summary>
     Task<IReadOnlyList<ArmWindowCounts>> GetArmCountsAsync(ArmCountsQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Shadow calls of <paramref name="query"/>'s challenger paired with the champion answers they copied (by
+    /// <c>shadow_of</c>), the most recent first, at most <see cref="ShadowPairsQuery.Limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<ShadowPair>> GetShadowPairsAsync(ShadowPairsQuery query, CancellationToken cancellationToken);
+
     // Flags
 
     /// <summary>Creates a flag (Conflict when the key exists) with its audit event (<c>flag.created</c>, After = the definition).</summary>

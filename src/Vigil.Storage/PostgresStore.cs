@@ -187,6 +187,9 @@ public sealed class PostgresStore : SqlStore
                         await WriteTextAsync(importer, record.Outputs, cancellationToken);
                         await importer.WriteAsync(record.LatencyMs, NpgsqlDbType.Double, cancellationToken);
                         await WriteTextAsync(importer, record.Error, cancellationToken);
+                        await WriteTextAsync(importer, record.FlagKey, cancellationToken);
+                        await WriteTextAsync(importer, record.FlagReason, cancellationToken);
+                        await WriteTextAsync(importer, record.ShadowOf, cancellationToken);
                     }
 
                     await importer.CompleteAsync(cancellationToken);

@@ -18,7 +18,7 @@ public abstract partial class SqlStore : IVigilStore
 {
     /// <summary>The columns of <c>predictions</c>, in the order every query reads and writes them.</summary>
     private protected const string PredictionColumns =
-        "request_id, at, service, version, arm, key, attributes, inputs, outputs, latency_ms, error";
+        "request_id, at, service, version, arm, key, attributes, inputs, outputs, latency_ms, error, flag_key, flag_reason, shadow_of";
 
     private const string ServiceColumns = "name, description, inputs, output, created_at";
     private const string VersionColumns = "service, number, backend, metadata, metrics, created_at, created_by";
@@ -502,7 +502,10 @@ public abstract partial class SqlStore : IVigilStore
                 reader.GetString(7),
                 NullableString(reader, 8),
                 reader.GetDouble(9),
-                NullableString(reader, 10)),
+                NullableString(reader, 10),
+                NullableString(reader, 11),
+                NullableString(reader, 12),
+                NullableString(reader, 13)),
             cancellationToken,
             ("request_id", requestId));
         return found.Count == 0 ? null : found[0];

@@ -176,7 +176,7 @@ public sealed class SqliteStore : SqlStore
                     transaction,
                     $"""
                     INSERT INTO predictions ({PredictionColumns})
-                    VALUES (@request_id, @at, @service, @version, @arm, @key, @attributes, @inputs, @outputs, @latency_ms, @error)
+                    VALUES (@request_id, @at, @service, @version, @arm, @key, @attributes, @inputs, @outputs, @latency_ms, @error, @flag_key, @flag_reason, @shadow_of)
                     ON CONFLICT (request_id) DO NOTHING
                     """,
                     ("request_id", null),
@@ -189,7 +189,10 @@ public sealed class SqliteStore : SqlStore
                     ("inputs", null),
                     ("outputs", null),
                     ("latency_ms", null),
-                    ("error", null));
+                    ("error", null),
+                    ("flag_key", null),
+                    ("flag_reason", null),
+                    ("shadow_of", null));
                 foreach (var record in batch)
                 {
                     Set(command, 0, record.RequestId);
@@ -203,6 +206,9 @@ public sealed class SqliteStore : SqlStore
                     Set(command, 8, record.Outputs);
                     Set(command, 9, record.LatencyMs);
                     Set(command, 10, record.Error);
+                    Set(command, 11, record.FlagKey);
+                    Set(command, 12, record.FlagReason);
+                    Set(command, 13, record.ShadowOf);
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 

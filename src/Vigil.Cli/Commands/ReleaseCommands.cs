@@ -344,6 +344,22 @@ internal static class ReleaseCommands
             output.Line("none declared: the last step promotes once its hold and samples are in and no trigger is inconclusive");
         }
 
+        if (view.Shadow is { } shadow)
+        {
+            output.Line();
+            output.MarkupLine("[bold]Shadow comparison[/] [grey](challenger against the champion on the same requests)[/]");
+            var table = Styles.Table("Pairs", "Challenger errors", "Label agreement", "Mean |Δ score|", "Score PSI", "Latency p50 / p99 champion", "Latency p50 / p99 challenger");
+            table.AddRow(
+                Invariant($"{shadow.Pairs}"),
+                shadow.ChallengerErrorRate is { } rate ? Invariant($"{shadow.ChallengerErrors} ({rate * 100:0.##}%)") : "-",
+                shadow.LabelAgreement is { } agreement ? Invariant($"{agreement * 100:0.##}%") : "[grey]-[/]",
+                shadow.MeanAbsoluteDifference is { } mad ? Markup.Escape(Invariant($"{mad:0.####} ({shadow.ScoreField})")) : "[grey]-[/]",
+                shadow.ScorePsi is { } psi ? Invariant($"{psi:0.####}") : "[grey]-[/]",
+                Invariant($"{shadow.ChampionLatencyP50Ms:0.##} / {shadow.ChampionLatencyP99Ms:0.##} ms"),
+                Invariant($"{shadow.ChallengerLatencyP50Ms:0.##} / {shadow.ChallengerLatencyP99Ms:0.##} ms"));
+            output.Console.Write(table);
+        }
+
         output.Line();
         output.MarkupLine("[bold]History[/]");
         var history = Styles.Table("At", "Transition", "Actor", "Reason");

@@ -26,6 +26,12 @@ public static class Arms
 /// <param name="Outputs">JSON object of the outputs; null on error.</param>
 /// <param name="LatencyMs">Time spent in the backend, in milliseconds.</param>
 /// <param name="Error">The error, when the backend failed.</param>
+/// <param name="FlagKey">The flag whose evaluation decided the arm: the release flag while a release routes traffic, else the service flag; null when the service has neither.</param>
+/// <param name="FlagReason">
+/// That evaluation's reason, OpenFeature's name (<c>STATIC</c>, <c>TARGETING_MATCH</c>, <c>SPLIT</c>, <c>DISABLED</c>,
+/// <c>DEFAULT</c>, <c>ERROR</c>); with a release, <c>SPLIT</c> means the release's sticky weight decided (in or out).
+/// </param>
+/// <param name="ShadowOf">For a shadow prediction, the request id of the champion answer it copies (to compare the two); else null.</param>
 public sealed record PredictionRecord(
     string RequestId,
     DateTimeOffset At,
@@ -37,4 +43,7 @@ public sealed record PredictionRecord(
     string Inputs,
     string? Outputs,
     double LatencyMs,
-    string? Error);
+    string? Error,
+    string? FlagKey = null,
+    string? FlagReason = null,
+    string? ShadowOf = null);

@@ -43,4 +43,12 @@ public sealed record ServiceRoute(ServiceDefinition Service, AliasSet Aliases, M
 /// <param name="Challenger">The version released.</param>
 /// <param name="Traffic">Shadow sample and canary weight now.</param>
 /// <param name="FallbackOnError">Serve the champion when the canary fails.</param>
-public sealed record ActiveRelease(string Id, ModelVersion Challenger, Vigil.Releases.ReleaseTraffic Traffic, bool FallbackOnError);
+public sealed record ActiveRelease(string Id, ModelVersion Challenger, Vigil.Releases.ReleaseTraffic Traffic, bool FallbackOnError)
+{
+    /// <summary>
+    /// The release flag (<see cref="ReleaseFlag.KeyFor"/>), compiled; where it evaluates false the request stays with the
+    /// champion. Null when the release has no stored flag (started before release flags existed): then only
+    /// <see cref="Traffic"/> decides.
+    /// </summary>
+    public FlagEvaluator? Flag { get; init; }
+}

@@ -5,6 +5,7 @@ using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.Gateway;
+using Vigil.Server.Releases;
 using Vigil.Server.Routing;
 
 namespace Vigil.Server.ControlPlane;
@@ -28,11 +29,11 @@ public static class FlagEndpoints
         flags.MapGet("/{key}", GetAsync).RequireScope(ApiScopes.Read).Produces<FlagView>().ProducesProblem(404);
         flags.MapPut("/{key}", ReplaceAsync).RequireScope(ApiScopes.Admin).Accepts<FlagView>("application/json")
             .Produces<FlagView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415).ProducesProblem(422);
-        flags.MapPost("/{key}/on", (string key, HttpContext context, IVigilStore store, RoutingState routing, TimeProvider time, CancellationToken ct) =>
-                SwitchAsync(key, enabled: true, context, store, routing, time, ct))
+        flags.MapPost("/{key}/on", (string key, HttpContext context, IVigilStore store, RoutingState routing, ReleaseService releases, TimeProvider time, CancellationToken ct) =>
+                SwitchAsync(key, enabled: true, context, store, routing, releases, time, ct))
             .RequireScope(ApiScopes.Admin).Accepts<FlagSwitchRequest>("application/json").Produces<FlagView>().ProducesProblem(404).ProducesProblem(409);
-        flags.MapPost("/{key}/off", (string key, HttpContext context, IVigilStore store, RoutingState routing, TimeProvider time, CancellationToken ct) =>
-                SwitchAsync(key, enabled: false, context, store, routing, time, ct))
+        flags.MapPost("/{key}/off", (string key, HttpContext context, IVigilStore store, RoutingState routing, ReleaseService releases, TimeProvider time, CancellationToken ct) =>
+                SwitchAsync(key, enabled: false, context, store, routing, releases, time, ct))
             .RequireScope(ApiScopes.Admin).Accepts<FlagSwitchRequest>("application/json").Produces<FlagView>().ProducesProblem(404).ProducesProblem(409);
         flags.MapPost("/{key}/evaluate", EvaluateAsync).RequireScope(ApiScopes.Read).Accepts<FlagEvaluateRequest>("application/json")
             .Produces<FlagEvaluationView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
@@ -101,7 +102,8 @@ public static class FlagEndpoints
         return Results.Json(View(created.Value!), VigilJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> ReplaceAsync(string key, HttpContext context, IVigilStore store, RoutingState routing, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReplaceAsync(
+        string key, HttpContext context, IVigilStore store, RoutingState routing, ReleaseService releases, TimeProvider time, CancellationToken ct)
     {
         var current = await store.GetFlagAsync(key, ct);
         if (current is null)
@@ -145,11 +147,17 @@ public static class FlagEndpoints
         }
 
         await routing.RebuildAsync(ct);
+        if (ReleaseFlag.IsReleaseFlag(key))
+        {
+            await releases.FollowFlagAsync(key, ct);
+        }
+
         return Results.Json(View(updated.Value!), VigilJson.Options);
     }
 
     /// <summary>Turns a flag on or off. Already so: nothing is written (no audit event), the flag is returned as it is.</summary>
-    private static async Task<IResult> SwitchAsync(string key, bool enabled, HttpContext context, IVigilStore store, RoutingState routing, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SwitchAsync(
+        string key, bool enabled, HttpContext context, IVigilStore store, RoutingState routing, ReleaseService releases, TimeProvider time, CancellationToken ct)
     {
         string? reason = null;
         if (context.Request.ContentLength is not (0 or null) || context.Request.ContentType is not null)
@@ -164,32 +172,48 @@ public static class FlagEndpoints
         }
 
         var who = RegistryEndpoints.Who(context, time) with { Reason = reason };
+        var switched = await SetEnabledAsync(key, enabled, store, who, ct);
+        if (!switched.IsSuccess)
+        {
+            return switched.Failure!.Kind == FailureKind.NotFound ? UnknownFlag(key) : Problems.From(switched.Failure);
+        }
+
+        await routing.RebuildAsync(ct);
+        if (ReleaseFlag.IsReleaseFlag(key))
+        {
+            // The release follows its flag at once in this process (pause or resume, persisted and audited); other
+            // replicas' controllers do the same on their next tick, and traffic follows the routing snapshot everywhere.
+            await releases.FollowFlagAsync(key, ct);
+        }
+
+        return Results.Json(View(switched.Value!), VigilJson.Options);
+    }
+
+    /// <summary>
+    /// Turns a flag on or off, audited as <c>flag.enabled</c>/<c>flag.disabled</c>. Already so: nothing is written (no
+    /// audit event) and the flag is returned as it is. Retries a concurrent edit, since switching is idempotent.
+    /// </summary>
+    internal static async Task<Result<StoredFlag>> SetEnabledAsync(string key, bool enabled, IVigilStore store, AuditContext who, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var current = await store.GetFlagAsync(key, ct);
             if (current is null)
             {
-                return UnknownFlag(key);
+                return Failure.NotFound($"there is no flag '{key}'");
             }
 
             var definition = Read(current);
             if (definition.Enabled == enabled)
             {
-                return Results.Json(FlagView.From(current, definition), VigilJson.Options);
+                return Result<StoredFlag>.Ok(current);
             }
 
             var action = enabled ? AuditActions.FlagEnabled : AuditActions.FlagDisabled;
             var updated = await store.UpdateFlagAsync(key, current.Revision, VigilJson.Serialize(definition with { Enabled = enabled }), action, who, ct);
-            if (updated.IsSuccess)
+            if (updated.IsSuccess || updated.Failure!.Kind != FailureKind.Conflict || attempt == SwitchAttempts)
             {
-                await routing.RebuildAsync(ct);
-                return Results.Json(View(updated.Value!), VigilJson.Options);
-            }
-
-            // Someone changed the flag between the read and the write: switching is idempotent, so read it again.
-            if (updated.Failure!.Kind != FailureKind.Conflict || attempt == SwitchAttempts)
-            {
-                return Problems.From(updated.Failure);
+                return updated;
             }
         }
     }

@@ -19,6 +19,9 @@ namespace Vigil.Server.Gateway;
 public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null);
 
 /// <summary>One answered request.</summary>
+/// <summary>The flag that decided a request's arm and its evaluation reason (OpenFeature's name), recorded with the prediction.</summary>
+public readonly record struct FlagDecision(string? Key, string? Reason);
+
 public sealed record GatewayAnswer(string RequestId, int Version, string Arm, JsonObject Outputs);
 
 /// <summary>
@@ -44,6 +47,7 @@ public sealed class PredictionGateway(
         // Evaluated first, per request, from the snapshot. Where it is off the model is not called: the request gets the
         // service's declared fallback output (arm 'fallback', version 0), or, with no fallback declared, the whole call
         // gets 503 with the reason. The rest of the requests go on to RouteAsync (releases, champion, shadow) unchanged.
+        var decisions = new FlagDecision[requests.Count];
         if (route.ServiceFlag is { } serviceFlag)
         {
             List<int>? off = null;
@@ -51,6 +55,7 @@ public sealed class PredictionGateway(
             for (var i = 0; i < requests.Count; i++)
             {
                 var evaluation = serviceFlag.Evaluate(requests[i].Key, requests[i].ParsedAttributes);
+                decisions[i] = new FlagDecision(serviceFlag.Key, EvaluationReasons.Name(evaluation.Reason));
                 if (!evaluation.Value)
                 {
                     (off ??= []).Add(i);
@@ -60,12 +65,12 @@ public sealed class PredictionGateway(
 
             if (off is not null)
             {
-                return await ServeFallbackAsync(route, serviceFlag.Key, offEvaluation, requests, off, cancellationToken);
+                return await ServeFallbackAsync(route, serviceFlag.Key, offEvaluation, requests, decisions, off, cancellationToken);
             }
         }
 
         // ── End of the service flag ─────────────────────────────────────────────────────────────────────────────────
-        return await RouteAsync(route, requests, cancellationToken);
+        return await RouteAsync(route, requests, decisions, cancellationToken);
     }
 
     /// <summary>
@@ -77,6 +82,7 @@ public sealed class PredictionGateway(
         string flagKey,
         FlagEvaluation evaluation,
         IReadOnlyList<GatewayRequest> requests,
+        FlagDecision[] decisions,
         List<int> off,
         CancellationToken cancellationToken)
     {
@@ -100,7 +106,8 @@ public sealed class PredictionGateway(
             var request = requests[i];
             var requestId = NewRequestId(at);
             answers[i] = new GatewayAnswer(requestId, 0, Arms.Fallback, (JsonObject)fallback.DeepClone());
-            recorder.Record(new PredictionRecord(requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null));
+            recorder.Record(new PredictionRecord(
+                requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null, decisions[i].Key, decisions[i].Reason));
         }
 
         metrics.Request(service, 0, Arms.Fallback, "fallback", time.GetElapsedTime(started).TotalSeconds);
@@ -110,6 +117,7 @@ public sealed class PredictionGateway(
         }
 
         var on = new List<GatewayRequest>(requests.Count - off.Count);
+        var onDecisions = new FlagDecision[requests.Count - off.Count];
         var onIndex = new List<int>(requests.Count - off.Count);
         for (int i = 0, o = 0; i < requests.Count; i++)
         {
@@ -119,11 +127,12 @@ public sealed class PredictionGateway(
                 continue;
             }
 
+            onDecisions[on.Count] = decisions[i];
             on.Add(requests[i]);
             onIndex.Add(i);
         }
 
-        var routed = await RouteAsync(route, on, cancellationToken);
+        var routed = await RouteAsync(route, on, onDecisions, cancellationToken);
         if (!routed.IsSuccess)
         {
             return routed.Failure!;
@@ -137,8 +146,13 @@ public sealed class PredictionGateway(
         return Result<IReadOnlyList<GatewayAnswer>>.Ok(answers);
     }
 
-    /// <summary>Routes requests the service flag let through: champion, canary, shadow.</summary>
-    private async Task<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
+    /// <summary>
+    /// Routes requests the service flag let through: champion, canary, shadow. With a release that routes traffic, the
+    /// release flag is evaluated per request first (false: the champion, with the flag's reason); where it is true the
+    /// release's sticky step weight decides (reason <c>SPLIT</c>); a request with no key cannot be bucketed and stays with
+    /// the champion (reason <c>ERROR</c>, as OpenFeature's TARGETING_KEY_MISSING).
+    /// </summary>
+    private async Task<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, CancellationToken cancellationToken)
     {
         var service = route.Service.Name;
         if (route.Champion is not { } champion)
@@ -150,11 +164,36 @@ public sealed class PredictionGateway(
         var release = route.Release;
         var canary = new bool[requests.Count];
         var anyCanary = false;
-        if (release is { Traffic: { ReleaseFlagOn: true, CanaryWeightPpm: > 0 } traffic })
+        bool[]? flagOff = null;
+        if (release is { Traffic.ReleaseFlagOn: true } && (release.Traffic.CanaryWeightPpm > 0 || release.Traffic.ShadowSamplePpm > 0))
         {
+            var flagKey = release.Flag?.Key ?? ReleaseFlag.KeyFor(release.Id);
             for (var i = 0; i < requests.Count; i++)
             {
-                if (requests[i].Key is { } key && Bucketing.IsIn(release.Id, key, traffic.CanaryWeightPpm))
+                if (release.Flag is { } releaseFlag)
+                {
+                    var evaluation = releaseFlag.Evaluate(requests[i].Key, requests[i].ParsedAttributes);
+                    if (!evaluation.Value)
+                    {
+                        (flagOff ??= new bool[requests.Count])[i] = true;
+                        decisions[i] = new FlagDecision(flagKey, EvaluationReasons.Name(evaluation.Reason));
+                        continue;
+                    }
+                }
+
+                if (release.Traffic.CanaryWeightPpm == 0)
+                {
+                    continue;
+                }
+
+                if (requests[i].Key is not { } key)
+                {
+                    decisions[i] = new FlagDecision(flagKey, KeylessReason);
+                    continue;
+                }
+
+                decisions[i] = new FlagDecision(flagKey, SplitReason);
+                if (Bucketing.IsIn(release.Id, key, release.Traffic.CanaryWeightPpm))
                 {
                     canary[i] = true;
                     anyCanary = true;
@@ -166,7 +205,7 @@ public sealed class PredictionGateway(
         var fallbacks = new List<int>();
         if (anyCanary)
         {
-            var served = await ServeAsync(route, release!.Challenger, Arms.Canary, requests, canary, expected: true, answers, at, cancellationToken);
+            var served = await ServeAsync(route, release!.Challenger, Arms.Canary, requests, decisions, canary, expected: true, answers, at, cancellationToken);
             if (!served.IsSuccess)
             {
                 if (!release.FallbackOnError)
@@ -186,7 +225,7 @@ public sealed class PredictionGateway(
             }
         }
 
-        var championServed = await ServeAsync(route, champion, Arms.Champion, requests, canary, expected: false, answers, at, cancellationToken);
+        var championServed = await ServeAsync(route, champion, Arms.Champion, requests, decisions, canary, expected: false, answers, at, cancellationToken);
         if (!championServed.IsSuccess)
         {
             return championServed.Failure!;
@@ -196,9 +235,9 @@ public sealed class PredictionGateway(
         {
             for (var i = 0; i < requests.Count; i++)
             {
-                if (!canary[i] && Bucketing.IsIn(release.Id, answers[i].RequestId, shadowTraffic.ShadowSamplePpm))
+                if (!canary[i] && flagOff?[i] != true && Bucketing.IsIn(release.Id, answers[i].RequestId, shadowTraffic.ShadowSamplePpm))
                 {
-                    shadows.Enqueue(route.Service, release.Challenger, requests[i]);
+                    shadows.Enqueue(route.Service, release.Challenger, requests[i], answers[i].RequestId, decisions[i]);
                 }
             }
         }
@@ -212,6 +251,7 @@ public sealed class PredictionGateway(
         ModelVersion version,
         string arm,
         IReadOnlyList<GatewayRequest> requests,
+        FlagDecision[] decisions,
         bool[] selected,
         bool expected,
         GatewayAnswer[] answers,
@@ -240,7 +280,7 @@ public sealed class PredictionGateway(
             // A version that cannot be loaded failed these requests: record them, so a canary that does not load counts
             // against its error-rate trigger like one that fails per request.
             var message = $"version {version.Number} of '{service}' ({arm}) cannot be loaded: {loaded.Failure!.Message}";
-            RecordFailures(route, version, arm, requests, indices, at, time.GetElapsedTime(started).TotalMilliseconds, message);
+            RecordFailures(route, version, arm, requests, decisions, indices, at, time.GetElapsedTime(started).TotalMilliseconds, message);
             metrics.Request(service, version.Number, arm, "error", time.GetElapsedTime(started).TotalSeconds);
             return Failure.Unavailable(message);
         }
@@ -258,7 +298,7 @@ public sealed class PredictionGateway(
         }
         catch (BackendException ex)
         {
-            RecordFailures(route, version, arm, requests, indices, at, time.GetElapsedTime(started).TotalMilliseconds, ex.Message);
+            RecordFailures(route, version, arm, requests, decisions, indices, at, time.GetElapsedTime(started).TotalMilliseconds, ex.Message);
             metrics.Request(service, version.Number, arm, "error", time.GetElapsedTime(started).TotalSeconds);
             return Failure.Unavailable($"the model backend of '{service}' version {version.Number} failed: {ex.Message}");
         }
@@ -272,21 +312,28 @@ public sealed class PredictionGateway(
             var request = requests[i];
             var requestId = NewRequestId(at);
             answers[i] = new GatewayAnswer(requestId, version.Number, arm, outputs[j]);
-            recorder.Record(new PredictionRecord(requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputs[j].ToJsonString(), latencyMs, null));
+            recorder.Record(new PredictionRecord(
+                requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputs[j].ToJsonString(), latencyMs, null,
+                decisions[i].Key, decisions[i].Reason));
         }
 
         metrics.Request(service, version.Number, arm, "ok", elapsed.TotalSeconds);
         return Result<bool>.Ok(true);
     }
 
-    private void RecordFailures(ServiceRoute route, ModelVersion version, string arm, IReadOnlyList<GatewayRequest> requests, List<int> indices, DateTimeOffset at, double latencyMs, string error)
+    private void RecordFailures(
+        ServiceRoute route, ModelVersion version, string arm, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, List<int> indices, DateTimeOffset at, double latencyMs, string error)
     {
         foreach (var i in indices)
         {
             var request = requests[i];
-            recorder.Record(new PredictionRecord(NewRequestId(at), at, route.Service.Name, version.Number, arm, request.Key, request.Attributes, request.Inputs, null, latencyMs, error));
+            recorder.Record(new PredictionRecord(
+                NewRequestId(at), at, route.Service.Name, version.Number, arm, request.Key, request.Attributes, request.Inputs, null, latencyMs, error, decisions[i].Key, decisions[i].Reason));
         }
     }
+
+    private static readonly string SplitReason = EvaluationReasons.Name(EvaluationReason.Split);
+    private static readonly string KeylessReason = EvaluationReasons.Name(EvaluationReason.Error);
 
     /// <summary>A time-ordered unique id (UUID v7, 32 hex digits).</summary>
     public static string NewRequestId(DateTimeOffset at) => Guid.CreateVersion7(at).ToString("N");

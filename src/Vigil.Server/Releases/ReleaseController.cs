@@ -24,6 +24,17 @@ public sealed partial class ReleaseController(
         var now = time.GetUtcNow();
         foreach (var release in await store.ListReleasesAsync(null, activeOnly: true, ct))
         {
+            try
+            {
+                // Every tick, not only at analysis time: a release flag switched on another replica pauses or resumes
+                // the release here within one tick (traffic already followed the flag through the routing snapshot).
+                await releases.FollowFlagAsync(release.Id, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTickFailed(logger, release.Id, ex);
+            }
+
             var interval = ReleaseService.ReadPlan(release).EffectiveAnalysisInterval;
             if (_lastAnalysis.TryGetValue(release.Id, out var last) && now - last < interval)
             {

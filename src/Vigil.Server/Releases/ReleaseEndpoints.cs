@@ -22,7 +22,8 @@ public sealed record ReleaseView(
     IReadOnlyList<ReleaseEvent> Events,
     IReadOnlyList<TriggerEvaluation>? Triggers,
     IReadOnlyList<PromotionEvaluation>? Promotion,
-    string? LastDecision);
+    string? LastDecision,
+    ShadowComparison? Shadow = null);
 
 /// <summary>GET /v1/releases.</summary>
 public sealed record ReleaseList(IReadOnlyList<ReleaseView> Releases);
@@ -84,12 +85,19 @@ public static class ReleaseEndpoints
         return Results.Json(new ReleaseList(list), VigilJson.Options);
     }
 
-    private static async Task<IResult> GetAsync(string id, IVigilStore store, ReleaseService releases, CancellationToken ct)
+    /// <summary>One release, with the comparison of its shadow calls against the champion when it has any.</summary>
+    private static async Task<IResult> GetAsync(string id, IVigilStore store, ReleaseService releases, TimeProvider time, CancellationToken ct)
     {
         var release = await store.GetReleaseAsync(id, ct);
-        return release is null
-            ? Problems.NotFound($"there is no release '{id}'; list them with 'vigil release status'")
-            : Results.Json(await ViewAsync(store, releases, release, ct), VigilJson.Options);
+        if (release is null)
+        {
+            return Problems.NotFound($"there is no release '{id}'; list them with 'vigil release status'");
+        }
+
+        var view = await ViewAsync(store, releases, release, ct);
+        var pairs = await store.GetShadowPairsAsync(
+            new ShadowPairsQuery(release.Service, release.Challenger, release.CreatedAt, time.GetUtcNow().AddTicks(10)), ct);
+        return Results.Json(pairs.Count == 0 ? view : view with { Shadow = ShadowComparison.From(pairs) }, VigilJson.Options);
     }
 
     private static async Task<IResult> AmendAsync(string id, HttpContext context, ReleaseService service, IVigilStore store, TimeProvider time, CancellationToken ct)

@@ -3,6 +3,9 @@ using Vigil.Audit;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Releases;
+using Vigil.Routing;
+using Vigil.Routing.Flags;
+using Vigil.Server.ControlPlane;
 using Vigil.Server.Routing;
 
 namespace Vigil.Server.Releases;
@@ -47,6 +50,12 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
             return created;
         }
 
+        var flag = ReleaseFlag.For(id, plan.Service, challenger);
+        await store.CreateFlagAsync(
+            new StoredFlag(flag.Key, plan.Service, VigilJson.Serialize(flag), 0, who.At),
+            who with { Reason = $"the release flag of {id}, created with the release" },
+            ct);
+
         if (aliases.Challenger != challenger)
         {
             var next = aliases.With(AliasNames.Challenger, challenger);
@@ -77,6 +86,13 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
             if (!applied.IsSuccess)
             {
                 return applied.Failure!;
+            }
+
+            // The kill switch is the release flag: off first, so the challenger leaves traffic even if what follows fails
+            // (the controller then pauses the release from the flag); on again before a kill-switch pause is resumed.
+            if (kind == ReleaseCommandKind.KillSwitchOff || (kind == ReleaseCommandKind.Resume && state.Pause is { KillSwitch: true }))
+            {
+                await SetFlagAsync(release, enabled: kind == ReleaseCommandKind.Resume, who, ct);
             }
 
             var change = applied.Value!;
@@ -261,6 +277,12 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
     /// <summary>Makes the persisted state true in the registry: a promotion moves the aliases (once). Traffic follows the routing snapshot.</summary>
     private async Task EffectAsync(StoredRelease release, ReleaseState state, string reason, CancellationToken ct)
     {
+        if (state.IsTerminal)
+        {
+            // An ended release's flag is off: it routes nothing, and the flag list says so.
+            await SetFlagAsync(release, enabled: false, new AuditContext(ReleaseActions.Controller, time.GetUtcNow(), $"release {release.Id} ended: {reason}"), ct);
+        }
+
         if (state.Phase != ReleasePhase.Promoted)
         {
             return;
@@ -289,12 +311,57 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         }
     }
 
+    /// <summary>
+    /// Makes an active release follow its flag (<see cref="ReleaseFlag"/>): off while the release is not paused by the kill
+    /// switch pauses it that way; on while it is resumes it. Persisted and audited like a person's command, by the
+    /// controller. Called when a flag is switched in this process and on every controller tick (other replicas' switches).
+    /// </summary>
+    public async Task FollowFlagAsync(string releaseId, CancellationToken ct)
+    {
+        if (await store.GetReleaseAsync(releaseId, ct) is not { Active: true } release
+            || await store.GetFlagAsync(ReleaseFlag.KeyFor(releaseId), ct) is not { } stored)
+        {
+            return;
+        }
+
+        var enabled = VigilJson.Deserialize<FlagDefinition>(stored.Definition)?.Enabled ?? true;
+        var killed = ReadState(release).Pause is { KillSwitch: true };
+        if (enabled == !killed)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var who = new AuditContext(
+            ReleaseActions.Controller,
+            now,
+            enabled ? $"release flag '{stored.Key}' turned back on" : $"release flag '{stored.Key}' turned off: the kill switch");
+        var applied = await CommandAsync(releaseId, enabled ? ReleaseCommandKind.Resume : ReleaseCommandKind.KillSwitchOff, who, ct);
+        if (!applied.IsSuccess)
+        {
+            LogFollowFailed(logger, releaseId, applied.Failure!.Message);
+        }
+    }
+
+    private async Task SetFlagAsync(StoredRelease release, bool enabled, AuditContext who, CancellationToken ct)
+    {
+        var key = ReleaseFlag.KeyFor(release.Id);
+        var set = await FlagEndpoints.SetEnabledAsync(key, enabled, store, who, ct);
+        if (!set.IsSuccess && set.Failure!.Kind != FailureKind.NotFound)
+        {
+            LogFollowFailed(logger, release.Id, set.Failure.Message);
+        }
+    }
+
     /// <summary>Rebuilds the routing snapshot (which holds the active releases), so the next request in this process follows the change.</summary>
     private Task RebuildAsync(CancellationToken ct) => routing.RebuildAsync(ct);
 
     internal static ReleasePlan ReadPlan(StoredRelease release) => VigilJson.Deserialize<ReleasePlan>(release.Plan)!;
 
     internal static ReleaseState ReadState(StoredRelease release) => VigilJson.Deserialize<ReleaseState>(release.State)!;
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Release {Release} could not follow its flag: {Error}; the controller tries again next tick")]
+    private static partial void LogFollowFailed(ILogger logger, string release, string error);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Release {Release} of {Service}: {Decision} — {Reason}")]
     private static partial void LogDecision(ILogger logger, string release, string service, string decision, string reason);

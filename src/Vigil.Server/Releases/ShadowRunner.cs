@@ -24,8 +24,8 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
     /// <summary>Copies skipped because every slot was busy.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
-    /// <summary>Starts a shadow call and returns at once.</summary>
-    public void Enqueue(ServiceDefinition service, ModelVersion challenger, GatewayRequest request)
+    /// <summary>Starts a shadow call of the champion answer <paramref name="championRequestId"/> and returns at once.</summary>
+    public void Enqueue(ServiceDefinition service, ModelVersion challenger, GatewayRequest request, string championRequestId, FlagDecision decision)
     {
         if (!_slots.Wait(0))
         {
@@ -38,7 +38,7 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
         {
             try
             {
-                await RunAsync(service, challenger, request);
+                await RunAsync(service, challenger, request, championRequestId, decision);
             }
             finally
             {
@@ -47,7 +47,7 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
         });
     }
 
-    private async Task RunAsync(ServiceDefinition service, ModelVersion challenger, GatewayRequest request)
+    private async Task RunAsync(ServiceDefinition service, ModelVersion challenger, GatewayRequest request, string championRequestId, FlagDecision decision)
     {
         var at = time.GetUtcNow();
         var started = time.GetTimestamp();
@@ -78,6 +78,6 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
 
         recorder.Record(new PredictionRecord(
             PredictionGateway.NewRequestId(at), at, service.Name, challenger.Number, Arms.Shadow, request.Key, request.Attributes,
-            request.Inputs, outputs, time.GetElapsedTime(started).TotalMilliseconds, error));
+            request.Inputs, outputs, time.GetElapsedTime(started).TotalMilliseconds, error, decision.Key, decision.Reason, championRequestId));
     }
 }

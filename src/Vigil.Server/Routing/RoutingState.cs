@@ -40,7 +40,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
                 routes[service.Name] = new ServiceRoute(service, aliases, champion, challenger, previous)
                 {
                     ServiceFlag = flags.Find(ServiceFlag.KeyFor(service.Name)),
-                    Release = releases.TryGetValue(service.Name, out var release) ? await ActiveAsync(release, cancellationToken) : null,
+                    Release = releases.TryGetValue(service.Name, out var release) ? await ActiveAsync(release, flags, cancellationToken) : null,
                 };
             }
 
@@ -56,7 +56,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
         }
     }
 
-    private async Task<ActiveRelease?> ActiveAsync(StoredRelease release, CancellationToken cancellationToken)
+    private async Task<ActiveRelease?> ActiveAsync(StoredRelease release, FlagSet flags, CancellationToken cancellationToken)
     {
         var version = await store.GetVersionAsync(release.Service, release.Challenger, cancellationToken);
         if (version is null)
@@ -66,7 +66,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
 
         var plan = VigilJson.Deserialize<ReleasePlan>(release.Plan)!;
         var state = VigilJson.Deserialize<ReleaseState>(release.State)!;
-        return new ActiveRelease(release.Id, version, ReleaseTraffic.For(state, plan), plan.FallbackOnError);
+        return new ActiveRelease(release.Id, version, ReleaseTraffic.For(state, plan), plan.FallbackOnError) { Flag = flags.Find(ReleaseFlag.KeyFor(release.Id)) };
     }
 
     /// <summary>

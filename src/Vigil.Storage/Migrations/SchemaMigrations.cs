@@ -284,6 +284,35 @@ internal static class SchemaMigrations
                 );
                 CREATE INDEX release_events_release ON release_events (release_id, id);
                 """),
+        new(5, "flag decision and shadow pairing per prediction; flag segments",
+            Sqlite: """
+                ALTER TABLE predictions ADD COLUMN flag_key TEXT;
+                ALTER TABLE predictions ADD COLUMN flag_reason TEXT;
+                ALTER TABLE predictions ADD COLUMN shadow_of TEXT;
+                CREATE INDEX predictions_shadow_of ON predictions (shadow_of) WHERE shadow_of IS NOT NULL;
+
+                CREATE TABLE flag_segments (
+                    key        TEXT    NOT NULL PRIMARY KEY,
+                    service    TEXT,
+                    definition TEXT    NOT NULL,
+                    revision   INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                """,
+            Postgres: """
+                ALTER TABLE predictions ADD COLUMN flag_key text;
+                ALTER TABLE predictions ADD COLUMN flag_reason text;
+                ALTER TABLE predictions ADD COLUMN shadow_of text;
+                CREATE INDEX predictions_shadow_of ON predictions (shadow_of) WHERE shadow_of IS NOT NULL;
+
+                CREATE TABLE flag_segments (
+                    key        text        NOT NULL PRIMARY KEY,
+                    service    text,
+                    definition text        NOT NULL,
+                    revision   bigint      NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                """),
     ];
 
     /// <summary>The highest step this Vigil knows.</summary>
