@@ -2,12 +2,13 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Server.Api;
+using Vigil.Testing;
 using Vigil.Server.Releases;
 
 namespace Vigil.Server.Tests;
 
-/// <summary>Releases end to end over HTTP, on a fake clock: the controller ticks when the test says so.</summary>
-public sealed class ReleaseTests : IAsyncLifetime
+/// <summary>Releases end to end over HTTP, on a fake clock: the controller ticks when the test says so. Runs on both stores.</summary>
+public abstract class ReleaseTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 2, 8, 0, 0, TimeSpan.Zero));
     private RemoteModel _champion = null!;
@@ -18,7 +19,7 @@ public sealed class ReleaseTests : IAsyncLifetime
     {
         _champion = await RemoteModel.StartAsync(); // also the webhook receiver
         _challenger = await RemoteModel.StartAsync();
-        _server = await VigilTestServer.StartAsync(configure: o =>
+        _server = await VigilTestServer.StartAsync(await CreateStoreAsync(), configure: o =>
         {
             o.TimeProvider = _clock;
             o.ControllerTick = TimeSpan.FromDays(365); // the test ticks by hand
@@ -27,6 +28,9 @@ public sealed class ReleaseTests : IAsyncLifetime
         await _server.CreateShopAsync(_champion);
         await _server.RegisterRemoteAsync(_challenger, "shop", alias: null);
     }
+
+    /// <summary>The store URL, or null for a fresh SQLite file.</summary>
+    protected abstract Task<string?> CreateStoreAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -204,6 +208,109 @@ public sealed class ReleaseTests : IAsyncLifetime
         Assert.Equal("paused", ticked.Value!.Status);
     }
 
+    [Fact]
+    public async Task ReleaseFlag_IsCreatedOn_OffTakesTheChallengerOutAndPausesTheRelease_OnResumesIt_AndEveryPredictionSaysWhy()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        var flag = await _server.GetAsync<FlagView>($"/v1/flags/{release.Id}");
+        Assert.True(flag.Enabled);
+        Assert.Equal("shop", flag.Service);
+
+        var before = await SendAsync(200);
+        Assert.Contains(before, a => a.Arm == "canary");
+        Assert.Contains(before, a => a.Arm == "champion");
+        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var store = _server.App.Services.GetRequiredService<IVigilStore>();
+        foreach (var answer in before.Take(20))
+        {
+            var recorded = await store.GetPredictionAsync(answer.RequestId, TestContext.Current.CancellationToken);
+            Assert.Equal((release.Id, "SPLIT"), (recorded!.FlagKey, recorded.FlagReason));
+        }
+
+        // The kill switch through the flags API, as 'vigil flags off rel-…' does it.
+        await _server.ReadAsync<FlagView>(await _server.PostJsonAsync($"/v1/flags/{release.Id}/off", """{"reason": "pager"}"""));
+        var killed = await SendAsync(200, offset: 500);
+        Assert.All(killed, a => Assert.Equal("champion", a.Arm));
+        var paused = await _server.GetAsync<ReleaseView>($"/v1/releases/{release.Id}");
+        Assert.Equal("paused", paused.Status);
+        Assert.True(paused.State.Pause!.KillSwitch);
+        Assert.Equal(0, paused.Traffic.CanaryWeightPpm);
+        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var off = await store.GetPredictionAsync(killed[0].RequestId, TestContext.Current.CancellationToken);
+        Assert.Equal("DISABLED", off!.FlagReason);
+
+        await _server.ReadAsync<FlagView>(await _server.PostJsonAsync($"/v1/flags/{release.Id}/on", "{}"));
+        var resumed = await _server.GetAsync<ReleaseView>($"/v1/releases/{release.Id}");
+        Assert.Equal("canary", resumed.Status);
+        Assert.Contains(await SendAsync(200, offset: 1000), a => a.Arm == "canary");
+        var audit = await _server.GetAsync<AuditList>($"/v1/audit?action=flag.disabled");
+        Assert.Contains(audit.Events, e => e.Reason == "pager");
+    }
+
+    [Fact]
+    public async Task ReleaseFlag_TargetingRule_KeepsTheCanaryInsideItsSegment()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "100%", "hold": "1h"}],
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        var flag = await _server.GetAsync<FlagView>($"/v1/flags/{release.Id}");
+        var body = $$$"""
+            {"key": "{{{release.Id}}}", "revision": {{{flag.Revision}}}, "enabled": true,
+             "rules": [{"conditions": [{"attribute": "country", "operator": "in", "values": ["FR"]}]}], "default": false}
+            """;
+        var put = await _server.Client.PutAsync(
+            $"/v1/flags/{release.Id}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var germans = await SendAsync(100, country: "DE");
+        var french = await SendAsync(100, offset: 500, country: "FR");
+        Assert.All(germans, a => Assert.Equal("champion", a.Arm));
+        Assert.All(french, a => Assert.Equal("canary", a.Arm));
+        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var store = _server.App.Services.GetRequiredService<IVigilStore>();
+        Assert.Equal("DEFAULT", (await store.GetPredictionAsync(germans[0].RequestId, TestContext.Current.CancellationToken))!.FlagReason);
+        Assert.Equal("SPLIT", (await store.GetPredictionAsync(french[0].RequestId, TestContext.Current.CancellationToken))!.FlagReason);
+    }
+
+    [Fact]
+    public async Task Shadow_Status_ComparesTheChallengerWithTheChampionOnTheSameRequests()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "shadow", "shadow": {"sample": "100%", "duration": "1d"},
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        _challenger.Score = 0.9; // the champion answers price / 100 = 0.1 (see RemoteModel)
+        await SendAsync(20);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        ReleaseView view;
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+            view = await _server.GetAsync<ReleaseView>($"/v1/releases/{release.Id}");
+        }
+        while ((view.Shadow?.Pairs ?? 0) < 20 && DateTime.UtcNow < deadline);
+
+        var shadow = view.Shadow!;
+        Assert.Equal(20, shadow.Pairs);
+        Assert.Equal(0, shadow.ChallengerErrors);
+        Assert.Equal("probability", shadow.ScoreField);
+        Assert.Equal(0.8, shadow.MeanAbsoluteDifference!.Value, 9);
+        Assert.Equal(0, shadow.LabelAgreement!.Value, 9);
+        Assert.True(shadow.ScorePsi > 0.25, $"psi {shadow.ScorePsi}");
+        Assert.NotNull(shadow.ChallengerLatencyP99Ms);
+
+        var store = _server.App.Services.GetRequiredService<IVigilStore>();
+        var pairs = await store.GetShadowPairsAsync(
+            new Vigil.Releases.ShadowPairsQuery("shop", 2, release.CreatedAt, _clock.GetUtcNow().AddMinutes(1)), TestContext.Current.CancellationToken);
+        Assert.Equal(20, pairs.Count);
+    }
+
     private async Task<string> WaitForHookAsync(string action)
     {
         for (var i = 0; i < 100; i++)
@@ -232,13 +339,13 @@ public sealed class ReleaseTests : IAsyncLifetime
         return await _server.GetAsync<ReleaseView>($"/v1/releases/{id}");
     }
 
-    private async Task<List<PredictResponse>> SendAsync(int count, int offset = 0)
+    private async Task<List<PredictResponse>> SendAsync(int count, int offset = 0, string country = "DE")
     {
         var answers = new List<PredictResponse>(count);
         for (var i = 0; i < count; i += 100)
         {
             var instances = Enumerable.Range(i, Math.Min(100, count - i))
-                .Select(n => $$$"""{"key": "user-{{{n + offset}}}", "inputs": {"price": 10, "country": "DE"}}""");
+                .Select(n => $$$"""{"key": "user-{{{n + offset}}}", "inputs": {"price": 10, "country": "{{{country}}}"}, "attributes": {"country": "{{{country}}}"}}""");
             var response = await _server.PostJsonAsync("/v1/services/shop/predict", "{\"instances\": [" + string.Join(",", instances) + "]}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             answers.AddRange((await _server.ReadAsync<BatchPredictResponse>(response)).Predictions);
@@ -246,4 +353,14 @@ public sealed class ReleaseTests : IAsyncLifetime
 
         return answers;
     }
+}
+
+public sealed class SqliteReleaseTests : ReleaseTests
+{
+    protected override Task<string?> CreateStoreAsync() => Task.FromResult<string?>(null);
+}
+
+public sealed class PostgresReleaseTests(PostgresFixture postgres) : ReleaseTests
+{
+    protected override async Task<string?> CreateStoreAsync() => await postgres.CreateDatabaseAsync("releases", TestContext.Current.CancellationToken);
 }

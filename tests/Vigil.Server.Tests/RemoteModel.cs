@@ -31,6 +31,9 @@ public sealed class RemoteModel : IAsyncDisposable
     /// <summary>Bodies POSTed to /hook (the model server doubles as a webhook receiver).</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Hooks { get; } = new();
 
+    /// <summary>When set, every prediction answers this probability instead of price / 100.</summary>
+    public double? Score { get; set; }
+
     /// <summary>When true, predictions answer 500.</summary>
     public bool Failing { get; set; }
 
@@ -66,7 +69,7 @@ public sealed class RemoteModel : IAsyncDisposable
             foreach (var instance in body.RootElement.GetProperty("instances").EnumerateArray())
             {
                 var price = instance.TryGetProperty("price", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : 0;
-                predictions.Add(new JsonObject { ["probability"] = Math.Clamp(price / 100, 0, 1) });
+                predictions.Add(new JsonObject { ["probability"] = model.Score ?? Math.Clamp(price / 100, 0, 1) });
             }
 
             return Results.Json(new JsonObject { ["predictions"] = predictions });

@@ -201,6 +201,15 @@ public sealed class PredictionGateway(
             }
         }
 
+        else if (release?.Flag is { Definition.Enabled: false } releaseFlagOff)
+        {
+            // The kill switch: the champion serves because the release flag is off, and the record says so.
+            for (var i = 0; i < requests.Count; i++)
+            {
+                decisions[i] = new FlagDecision(releaseFlagOff.Key, DisabledReason);
+            }
+        }
+
         var answers = new GatewayAnswer[requests.Count];
         var fallbacks = new List<int>();
         if (anyCanary)
@@ -333,6 +342,7 @@ public sealed class PredictionGateway(
     }
 
     private static readonly string SplitReason = EvaluationReasons.Name(EvaluationReason.Split);
+    private static readonly string DisabledReason = EvaluationReasons.Name(EvaluationReason.Disabled);
     private static readonly string KeylessReason = EvaluationReasons.Name(EvaluationReason.Error);
 
     /// <summary>A time-ordered unique id (UUID v7, 32 hex digits).</summary>
