@@ -106,6 +106,30 @@ public abstract class ReleaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PerSegmentTrigger_RegressionInOneMarketOnly_RollsBackNamingTheSegment_ThoughTheOverallRateIsWithinTheTrigger()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "20%", "per_segment": "country"}], "fallback_on_error": true}
+            """);
+        _challenger.FailingCountry = "FR";
+        await SendAsync(2000, country: "DE");
+        await SendAsync(200, offset: 5000, country: "FR");
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var after = await TickAsync(release.Id);
+
+        Assert.Equal("rolled_back", after.Status);
+        var rollback = after.Events.Last();
+        Assert.Contains("country=FR", rollback.Details);
+        Assert.DoesNotContain("country=DE", rollback.Reason);
+        var status = await _server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
+        var canary = Assert.Single(status.Traffic, t => t.Arm == "canary");
+        Assert.True(canary.Errors < 0.2 * canary.Requests, $"overall canary error rate {canary.Errors}/{canary.Requests} should be within the trigger");
+    }
+
+    [Fact]
     public async Task KillSwitch_TakesTheChallengerOutOfTrafficAtOnce_AndPausesTheRelease()
     {
         var release = await StartAsync("""

@@ -34,6 +34,9 @@ public sealed class RemoteModel : IAsyncDisposable
     /// <summary>When set, every prediction answers this probability instead of price / 100.</summary>
     public double? Score { get; set; }
 
+    /// <summary>When set, a batch with an instance from this country answers 500 (a regression in one market).</summary>
+    public string? FailingCountry { get; set; }
+
     /// <summary>When true, predictions answer 500.</summary>
     public bool Failing { get; set; }
 
@@ -65,6 +68,12 @@ public sealed class RemoteModel : IAsyncDisposable
             }
 
             using var body = await JsonDocument.ParseAsync(request.Body);
+            if (model.FailingCountry is { } failing && body.RootElement.GetProperty("instances").EnumerateArray()
+                    .Any(i => i.TryGetProperty("country", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() == failing))
+            {
+                return Results.StatusCode(500);
+            }
+
             var predictions = new JsonArray();
             foreach (var instance in body.RootElement.GetProperty("instances").EnumerateArray())
             {

@@ -1,0 +1,38 @@
+using Vigil.Predictions;
+using Vigil.Releases;
+
+namespace Vigil.Storage.Tests;
+
+public abstract partial class StoreConformanceTests
+{
+    [Fact]
+    public async Task GetShadowPairs_PairsEachShadowCallWithTheChampionAnswerItCopied_InItsWindowAndVersion_NewestFirst()
+    {
+        var champion = Enumerable.Range(0, 4)
+            .Select(i => Prediction($"c{i}", 1, Arms.Champion) with { At = T0.AddMinutes(i), Outputs = $"{{\"probability\":0.{i}}}", LatencyMs = 10 + i })
+            .ToList();
+        var shadows = new List<PredictionRecord>
+        {
+            Prediction("s0", 2, Arms.Shadow) with { At = T0.AddMinutes(0), Outputs = "{\"probability\":0.9}", LatencyMs = 50, ShadowOf = "c0" },
+            Prediction("s1", 2, Arms.Shadow) with { At = T0.AddMinutes(1), Outputs = null, Error = "timeout", LatencyMs = 1000, ShadowOf = "c1" },
+            Prediction("s2", 2, Arms.Shadow) with { At = T0.AddMinutes(2), Outputs = "{\"probability\":0.8}", LatencyMs = 60, ShadowOf = "c2" },
+            Prediction("s3", 3, Arms.Shadow) with { At = T0.AddMinutes(3), Outputs = "{\"probability\":0.1}", LatencyMs = 70, ShadowOf = "c3" },
+            Prediction("s4", 2, Arms.Shadow) with { At = T0.AddMinutes(3), Outputs = "{\"probability\":0.1}", LatencyMs = 70, ShadowOf = "missing" },
+        };
+        await Store.WritePredictionsAsync([.. champion, .. shadows], Ct);
+
+        var pairs = await Store.GetShadowPairsAsync(new ShadowPairsQuery("shop", 2, T0, T0.AddMinutes(10)), Ct);
+
+        // s3 is another version, s4 copies an answer that is not stored; the rest come newest first.
+        Assert.Equal(
+            [
+                new ShadowPair("{\"probability\":0.2}", 12, "{\"probability\":0.8}", 60, null),
+                new ShadowPair("{\"probability\":0.1}", 11, null, 1000, "timeout"),
+                new ShadowPair("{\"probability\":0.0}", 10, "{\"probability\":0.9}", 50, null),
+            ],
+            pairs);
+        Assert.Single(await Store.GetShadowPairsAsync(new ShadowPairsQuery("shop", 2, T0.AddMinutes(1), T0.AddMinutes(2)), Ct));
+        Assert.Equal(2, (await Store.GetShadowPairsAsync(new ShadowPairsQuery("shop", 2, T0, T0.AddMinutes(10), Limit: 2), Ct)).Count);
+        Assert.Empty(await Store.GetShadowPairsAsync(new ShadowPairsQuery("other", 2, T0, T0.AddMinutes(10)), Ct));
+    }
+}
