@@ -89,6 +89,8 @@ public sealed class PostgresStore : SqlStore
     private protected override string JsonAttributeText(string jsonColumn, string nameParameter) =>
         $"({jsonColumn}::jsonb ->> {nameParameter}::text)";
 
+    private protected override string JsonScalarText(string jsonColumn) => $"({jsonColumn}::jsonb #>> '{{}}')";
+
     private protected override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

@@ -62,6 +62,9 @@ public abstract partial class SqlStore : IVigilStore
     /// </summary>
     private protected abstract string JsonAttributeText(string jsonColumn, string nameParameter);
 
+    /// <summary>SQL giving the text of a column holding one JSON scalar: a string's contents, else its JSON text (<c>true</c>, <c>1</c>).</summary>
+    private protected abstract string JsonScalarText(string jsonColumn);
+
     /// <summary>Whether <paramref name="exception"/> is a unique (or primary key) constraint violation.</summary>
     private protected abstract bool IsUniqueViolation(DbException exception);
 
@@ -660,7 +663,28 @@ public abstract partial class SqlStore : IVigilStore
                 Count: new OutcomeCount(reader.GetString(3), reader.GetInt64(4), reader.GetDouble(5))),
             cancellationToken,
             [.. parameters]);
-        var outcomesByArm = outcomes.ToLookup(o => o.Arm, o => o.Count);
+
+        // accuracy: of the matured predictions with a 'label' outcome, those whose output label is the same value
+        // (true/false and 1/0 are the same label). Added to an 'accuracy' outcome the caller may also send as 1/0.
+        var labelText = Booleans(JsonAttributeText("p.outputs", "'label'"));
+        var outcomeText = Booleans(JsonScalarText("o.value"));
+        var labelled = await QueryAsync(
+            connection,
+            $"""
+            SELECT p.version, p.arm, {segment}, COUNT(*), COUNT(CASE WHEN {labelText} = {outcomeText} THEN 1 END)
+            FROM predictions p
+            JOIN outcomes o ON o.request_id = p.request_id AND o.name = 'label'
+            WHERE {Window} AND p.at < @matured_before AND p.outputs IS NOT NULL
+            GROUP BY 1, 2, 3
+            """,
+            reader => (Arm: (reader.GetInt32(0), reader.GetString(1), NullableString(reader, 2)),
+                Count: new OutcomeCount(ReleaseMetrics.Accuracy, reader.GetInt64(3), reader.GetInt64(4))),
+            cancellationToken,
+            [.. parameters]);
+        var outcomesByArm = outcomes.Concat(labelled)
+            .GroupBy(o => (o.Arm, o.Count.Name))
+            .Select(g => (g.Key.Arm, Count: new OutcomeCount(g.Key.Name, g.Sum(o => o.Count.Count), g.Sum(o => o.Count.Sum))))
+            .ToLookup(o => o.Arm, o => o.Count);
         var counts = await QueryAsync(
             connection,
             $"""
@@ -689,6 +713,9 @@ public abstract partial class SqlStore : IVigilStore
         // Ordered here rather than in SQL, so both databases return the same order whatever their collation and NULL placement.
         return [.. counts.OrderBy(c => c.Version).ThenBy(c => c.Arm, StringComparer.Ordinal).ThenBy(c => c.Segment, StringComparer.Ordinal)];
     }
+
+    /// <summary>The same text for JSON's true/false and 1/0, so a label outcome of 1 matches an output label of true.</summary>
+    private static string Booleans(string text) => $"(CASE {text} WHEN 'true' THEN '1' WHEN 'false' THEN '0' ELSE {text} END)";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> FindUnknownRequestIdsAsync(IReadOnlyCollection<string> requestIds, CancellationToken cancellationToken)

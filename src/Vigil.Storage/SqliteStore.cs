@@ -78,6 +78,9 @@ public sealed class SqliteStore : SqlStore
         END
         """;
 
+    private protected override string JsonScalarText(string jsonColumn) =>
+        $"(CASE json_type({jsonColumn}) WHEN 'text' THEN json_extract({jsonColumn}, '$') ELSE json({jsonColumn}) END)";
+
     private protected override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: ConstraintViolation, SqliteExtendedErrorCode: UniqueViolation or PrimaryKeyViolation };
 

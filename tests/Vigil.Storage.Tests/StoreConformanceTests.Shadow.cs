@@ -36,3 +36,40 @@ public abstract partial class StoreConformanceTests
         Assert.Empty(await Store.GetShadowPairsAsync(new ShadowPairsQuery("other", 2, T0, T0.AddMinutes(10)), Ct));
     }
 }
+
+public abstract partial class StoreConformanceTests
+{
+    [Fact]
+    public async Task GetArmCounts_Accuracy_CountsMaturedLabelOutcomesAndThoseEqualToTheOutputLabel_WithTrueAndOneAlike()
+    {
+        await Store.WritePredictionsAsync(
+            [
+                Prediction("a", 1, Arms.Champion) with { Outputs = "{\"probability\":0.9,\"label\":true}" },
+                Prediction("b", 1, Arms.Champion) with { Outputs = "{\"probability\":0.2,\"label\":false}" },
+                Prediction("c", 1, Arms.Champion) with { Outputs = "{\"probability\":0.7,\"label\":true}" },
+                Prediction("d", 2, Arms.Shadow) with { Outputs = "{\"label\":\"spam\",\"scores\":{\"spam\":0.8}}" },
+                Prediction("e", 2, Arms.Shadow) with { Outputs = "{\"label\":\"ham\"}" },
+                Prediction("f", 2, Arms.Shadow) with { Outputs = null, Error = "timeout" },
+                Prediction("young", 1, Arms.Champion) with { At = T0.AddMinutes(50), Outputs = "{\"label\":true}" },
+            ],
+            Ct);
+        await Store.RecordOutcomesAsync(
+            [
+                Outcome("a", "label", "1", 1),        // 1 is true: a match
+                Outcome("b", "label", "false", 0),    // a match
+                Outcome("c", "label", "false", 0),    // a miss
+                Outcome("d", "label", "\"spam\"", null),
+                Outcome("e", "label", "\"spam\"", null),
+                Outcome("f", "label", "\"spam\"", null), // failed: no output to compare, not a trial
+                Outcome("young", "label", "true", 1),  // not matured: pending
+                Outcome("a", "accuracy", "1", 1),      // sent directly, added to the label-matched count
+            ],
+            Ct);
+
+        var counts = await Store.GetArmCountsAsync(new ArmCountsQuery("shop", T0, T0.AddHours(1), MaturedBefore: T0.AddMinutes(30)), Ct);
+
+        Assert.Equal(new OutcomeCount("accuracy", 4, 3), Assert.Single(counts[0].Outcomes, o => o.Name == "accuracy"));
+        Assert.Equal((2, Arms.Shadow), (counts[1].Version, counts[1].Arm));
+        Assert.Equal(new OutcomeCount("accuracy", 2, 1), Assert.Single(counts[1].Outcomes, o => o.Name == "accuracy"));
+    }
+}
