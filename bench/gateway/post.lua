@@ -8,3 +8,13 @@ file:close()
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
+
+-- RANDOM_KEYS=1: every request carries another sticky key ("user-1" … "user-1000000"), so a canary release's weight
+-- splits the load between champion and challenger as it would split users.
+if os.getenv("RANDOM_KEYS") == "1" then
+  local prefix, suffix = body:match('^(.-"key":")[^"]*(".*)$')
+  assert(prefix, "RANDOM_KEYS=1 needs a \"key\" in the body")
+  request = function()
+    return wrk.format(nil, nil, nil, prefix .. "user-" .. math.random(1, 1000000) .. suffix)
+  end
+end

@@ -5,6 +5,8 @@
 #   bench/gateway/run.sh                          # defaults: wrk -t2 -c32 -d15s, 5 s warm-up, 1 round
 #   ROUNDS=2 DURATION=30s bench/gateway/run.sh    # longer / repeated
 #   NICE=-10 ROUNDS=3 bench/gateway/run.sh        # on a shared machine (as root): priority over other work
+#   TARGETS="vigil release" RANDOM_KEYS=1 bench/gateway/run.sh   # the cost of an active release: 'release' is a service
+#                                                 # with a canary at 50% (same model both arms), keys drawn per request
 #
 # Needs: the .NET SDK, wrk (apt-get install -y wrk). Builds bench/Vigil.Benchmarks in Release, starts its gateway-host
 # mode (one process: Vigil on SQLite with a freshly trained ML.NET model as champion of 'bench', plus the two bare
@@ -71,6 +73,7 @@ url_of() {
     bare) echo "$BARE_URL" ;;
     model) echo "$MODEL_URL" ;;
     vigil) echo "$VIGIL_URL" ;;
+    release) echo "$RELEASE_URL" ;;
   esac
 }
 
@@ -178,6 +181,9 @@ awk -v quietmax="$QUIET_MAX" -v nproc="$(nproc)" -v threads="$THREADS" -v conns=
         uadded = up99[r, "vigil"] - up99[r, "bare"]
         printf "round %s  BUDGET vigil/bare throughput = %.3f (>= 0.5: %s)\n", r, ratio, (ratio >= 0.5 ? "PASS" : "FAIL")
         printf "round %s  BUDGET p99 added latency, loaded = %.3f ms (< 1 ms: %s); unloaded (c1) = %.3f ms (< 1 ms: %s)\n", r, added, (added < 1 ? "PASS" : "FAIL"), uadded, (uadded < 1 ? "PASS" : "FAIL")
+      }
+      if ((r, "vigil") in rps && (r, "release") in rps) {
+        printf "round %s  info   release/vigil throughput = %.3f; p99 loaded %.3f vs %.3f ms, unloaded %.3f vs %.3f ms\n", r, rps[r, "release"] / rps[r, "vigil"], p99[r, "release"], p99[r, "vigil"], up99[r, "release"], up99[r, "vigil"]
       }
       if ((r, "vigil") in rps && (r, "model") in rps) {
         printf "round %s  info   vigil/model throughput = %.2f; p99 added over the direct model: loaded %.3f ms, unloaded %.3f ms\n", r, rps[r, "vigil"] / rps[r, "model"], p99[r, "vigil"] - p99[r, "model"], up99[r, "vigil"] - up99[r, "model"]

@@ -857,20 +857,38 @@ public abstract partial class SqlStore : IVigilStore
     // Flags
 
     /// <inheritdoc />
-    public Task<Result<StoredFlag>> CreateFlagAsync(StoredFlag flag, AuditContext who, CancellationToken cancellationToken)
+    public Task<Result<StoredFlag>> CreateFlagAsync(StoredFlag flag, AuditContext who, CancellationToken cancellationToken) =>
+        CreateDefinitionAsync(DefinitionTable.Flags, flag, FlagCreated, who, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Result<StoredFlag>> UpdateFlagAsync(string key, long expectedRevision, string definition, string action, AuditContext who, CancellationToken cancellationToken) =>
+        UpdateDefinitionAsync(DefinitionTable.Flags, key, expectedRevision, definition, action, who, cancellationToken);
+
+    /// <summary>A table of versioned JSON definitions keyed by a DNS label: flags, and flag segments.</summary>
+    private sealed record DefinitionTable(string Name, string Noun, string TargetPrefix)
     {
-        ArgumentNullException.ThrowIfNull(flag);
+        public static DefinitionTable Flags { get; } = new("flags", "flag", "flags");
+
+        public static DefinitionTable Segments { get; } = new("flag_segments", "segment", "segments");
+
+        public string Target(StoredFlag row) => row.Service is null ? $"{TargetPrefix}/{row.Key}" : $"{row.Service}/{TargetPrefix}/{row.Key}";
+    }
+
+    /// <summary>Inserts a definition at revision 1 with its audit event; Conflict when the key is taken.</summary>
+    private Task<Result<StoredFlag>> CreateDefinitionAsync(DefinitionTable table, StoredFlag row, string action, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(who);
-        var stored = flag with { Revision = 1, UpdatedAt = Timestamps.Normalize(flag.UpdatedAt) };
+        var stored = row with { Revision = 1, UpdatedAt = Timestamps.Normalize(row.UpdatedAt) };
         return ChangeAsync<StoredFlag>(
-            new ControlPlaneChange(flag.Service, FlagCreated),
+            new ControlPlaneChange(row.Service, action),
             async (connection, transaction) =>
             {
                 var inserted = await ExecuteAsync(
                     connection,
                     transaction,
                     $"""
-                    INSERT INTO flags ({FlagColumns})
+                    INSERT INTO {table.Name} ({FlagColumns})
                     VALUES (@key, @service, @definition, @revision, @updated_at)
                     ON CONFLICT (key) DO NOTHING
                     """,
@@ -882,21 +900,22 @@ public abstract partial class SqlStore : IVigilStore
                     ("updated_at", ToDb(stored.UpdatedAt)));
                 if (inserted == 0)
                 {
-                    return Failure.Conflict($"a flag with key '{flag.Key}' already exists");
+                    return Failure.Conflict($"a {table.Noun} with key '{row.Key}' already exists");
                 }
 
                 await InsertAuditAsync(
                     connection,
                     transaction,
-                    Audit(who, FlagCreated, stored.Service, FlagTarget(stored), before: null, after: stored.Definition),
+                    Audit(who, action, stored.Service, table.Target(stored), before: null, after: stored.Definition),
                     cancellationToken);
                 return Result<StoredFlag>.Ok(stored);
             },
             cancellationToken);
     }
 
-    /// <inheritdoc />
-    public Task<Result<StoredFlag>> UpdateFlagAsync(string key, long expectedRevision, string definition, string action, AuditContext who, CancellationToken cancellationToken)
+    /// <summary>Replaces a definition at the expected revision with its audit event (before and after).</summary>
+    private Task<Result<StoredFlag>> UpdateDefinitionAsync(
+        DefinitionTable table, string key, long expectedRevision, string definition, string action, AuditContext who, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(who);
@@ -906,28 +925,28 @@ public abstract partial class SqlStore : IVigilStore
             {
                 var found = await QueryAsync(
                     connection,
-                    $"SELECT {FlagColumns} FROM flags WHERE key = @key{ForUpdate}",
+                    $"SELECT {FlagColumns} FROM {table.Name} WHERE key = @key{ForUpdate}",
                     ReadFlag,
                     cancellationToken,
                     transaction,
                     ("key", key));
                 if (found.Count == 0)
                 {
-                    return Failure.NotFound($"there is no flag with key '{key}'");
+                    return Failure.NotFound($"there is no {table.Noun} with key '{key}'");
                 }
 
                 var current = found[0];
                 if (current.Revision != expectedRevision)
                 {
                     return Failure.Conflict(
-                        $"flag '{key}' changed meanwhile (now at revision {current.Revision}, expected {expectedRevision}); read it again and retry");
+                        $"{table.Noun} '{key}' changed meanwhile (now at revision {current.Revision}, expected {expectedRevision}); read it again and retry");
                 }
 
                 var updated = current with { Definition = definition, Revision = expectedRevision + 1, UpdatedAt = Timestamps.Normalize(who.At) };
                 await ExecuteAsync(
                     connection,
                     transaction,
-                    "UPDATE flags SET definition = @definition, revision = @revision, updated_at = @updated_at WHERE key = @key",
+                    $"UPDATE {table.Name} SET definition = @definition, revision = @revision, updated_at = @updated_at WHERE key = @key",
                     cancellationToken,
                     ("definition", updated.Definition),
                     ("revision", updated.Revision),
@@ -936,7 +955,7 @@ public abstract partial class SqlStore : IVigilStore
                 await InsertAuditAsync(
                     connection,
                     transaction,
-                    Audit(who, action, current.Service, FlagTarget(current), current.Definition, updated.Definition),
+                    Audit(who, action, current.Service, table.Target(current), current.Definition, updated.Definition),
                     cancellationToken);
                 return Result<StoredFlag>.Ok(updated);
             },
@@ -1386,7 +1405,6 @@ public abstract partial class SqlStore : IVigilStore
     private static string KeyAuditJson(ApiKey key) =>
         VigilJson.Serialize(new KeyAuditView(key.Id, key.Name, key.Scopes, key.CreatedAt, key.RevokedAt));
 
-    private static string FlagTarget(StoredFlag flag) => flag.Service is null ? $"flags/{flag.Key}" : $"{flag.Service}/flags/{flag.Key}";
 
     private static string ReleaseTarget(StoredRelease release) => $"{release.Service}/releases/{release.Id}";
 

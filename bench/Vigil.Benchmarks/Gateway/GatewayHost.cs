@@ -31,6 +31,9 @@ namespace Vigil.Benchmarks.Gateway;
 /// </summary>
 internal static class GatewayHost
 {
+    /// <summary>The service with a canary release at 50% (target "release" of bench/gateway/run.sh).</summary>
+    private const string ReleaseService = "bench-release";
+
     private static readonly JsonSerializerOptions Snake = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -74,6 +77,16 @@ internal static class GatewayHost
             var version = (await store.RegisterVersionAsync(
                 new ModelVersionDraft(BenchService.Name, new BackendSpec(BackendKind.Mlnet, modelPath), Metrics: trained.Metrics), who, stopping.Token)).Unwrap();
             (await store.UpdateAliasesAsync(BenchService.Name, 0, AliasSet.Empty with { Champion = version.Number }, "alias.set", who, stopping.Token)).Unwrap();
+
+            // The same model as 'bench-release', twice (versions 1 and 2), for a canary release at 50% started below.
+            (await store.CreateServiceAsync(BenchService.Definition with { Name = ReleaseService }, who, stopping.Token)).Unwrap();
+            foreach (var _ in new[] { 1, 2 })
+            {
+                (await store.RegisterVersionAsync(
+                    new ModelVersionDraft(ReleaseService, new BackendSpec(BackendKind.Mlnet, modelPath), Metrics: trained.Metrics), who, stopping.Token)).Unwrap();
+            }
+
+            (await store.UpdateAliasesAsync(ReleaseService, 0, AliasSet.Empty with { Champion = 1 }, "alias.set", who, stopping.Token)).Unwrap();
         }
 
         // 3. Start Vigil.
@@ -89,6 +102,23 @@ internal static class GatewayHost
         var vigilUrl = new Uri(vigil.BaseAddress, $"/v1/services/{BenchService.Name}/predict");
         using var client = new HttpClient();
         var vigilBody = await PostAsync(client, vigilUrl, requestBytes, stopping.Token);
+
+        // A canary release of 'bench-release' at 50% that holds for the whole run (its trigger cannot fire on a healthy model).
+        var plan = $$"""
+            {"service": "{{ReleaseService}}", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "30d"}],
+             "triggers": [{"metric": "error_rate", "max": "50%"}]}
+            """;
+        using (var started = await client.PostAsync(new Uri(vigil.BaseAddress, "/v1/releases"), new StringContent(plan, Encoding.UTF8, "application/json"), stopping.Token))
+        {
+            var text = await started.Content.ReadAsStringAsync(stopping.Token);
+            if (!started.IsSuccessStatusCode || !text.Contains("\"status\":\"canary\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"the benchmark's release did not start: {(int)started.StatusCode} {text}");
+            }
+        }
+
+        var releaseUrl = new Uri(vigil.BaseAddress, $"/v1/services/{ReleaseService}/predict");
+        await PostAsync(client, releaseUrl, requestBytes, stopping.Token);
 
         // 4. Start the two bare endpoints.
         var directModel = new DirectModel(modelPath);
@@ -147,7 +177,7 @@ internal static class GatewayHost
 
         await File.WriteAllTextAsync(
             infoPath,
-            $"VIGIL_URL={vigilUrl}\nBARE_URL={bareUrl}\nMODEL_URL={modelUrl}\nSTATS_URL={new Uri(BaseAddress(bare), "/stats")}\n" +
+            $"VIGIL_URL={vigilUrl}\nRELEASE_URL={releaseUrl}\nBARE_URL={bareUrl}\nMODEL_URL={modelUrl}\nSTATS_URL={new Uri(BaseAddress(bare), "/stats")}\n" +
             $"GC_MODE={(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}\n");
         Console.WriteLine($"gateway-host: ready (GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, pid {Environment.ProcessId}); send SIGTERM to stop");
 

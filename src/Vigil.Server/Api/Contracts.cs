@@ -259,3 +259,19 @@ public sealed record FlagEvaluationView(
     Vigil.Routing.Flags.FlagErrorCode? ErrorCode = null,
     int? RuleIndex = null,
     string? Attribute = null);
+
+/// <summary>A flag segment on the wire (POST/PUT body and answer): the definition plus the store's fields.</summary>
+public sealed record SegmentView(
+    string Key,
+    IReadOnlyList<Vigil.Routing.Flags.Condition> Conditions,
+    string? Description = null,
+    string? Service = null,
+    long? Revision = null,
+    DateTimeOffset? UpdatedAt = null)
+{
+    /// <summary>The definition without the store's fields.</summary>
+    public Vigil.Routing.Flags.Segment ToSegment() => new(Key, Conditions, Description);
+}
+
+/// <summary>GET /v1/segments.</summary>
+public sealed record SegmentList(IReadOnlyList<SegmentView> Segments);

@@ -285,7 +285,9 @@ public static class FlagEndpoints
         }
 
         set.Add(flag);
-        return FlagValidator.ValidateSet(set, []);
+        var errors = new List<string>();
+        var segments = RoutingState.ReadSegments(await store.ListSegmentsAsync(ct), errors);
+        return [.. errors, .. FlagValidator.ValidateSet(set, segments)];
     }
 
     private static IResult Invalid(string key, IReadOnlyList<string> errors) =>

@@ -97,6 +97,7 @@ public static class VigilServiceCollectionExtensions
         app.MapFeedbackEndpoints();
         app.MapRegistryEndpoints();
         app.MapFlagEndpoints();
+        app.MapSegmentEndpoints();
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();

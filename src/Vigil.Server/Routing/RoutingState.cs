@@ -28,7 +28,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
         try
         {
             var services = await store.ListServicesAsync(cancellationToken);
-            var flags = BuildFlags(await store.ListFlagsAsync(null, cancellationToken));
+            var flags = BuildFlags(await store.ListFlagsAsync(null, cancellationToken), await store.ListSegmentsAsync(cancellationToken));
             var releases = (await store.ListReleasesAsync(null, activeOnly: true, cancellationToken)).ToDictionary(r => r.Service, StringComparer.Ordinal);
             var routes = new Dictionary<string, ServiceRoute>(services.Count, StringComparer.Ordinal);
             foreach (var service in services)
@@ -74,7 +74,7 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
     /// the store holds something this Vigil cannot read (written by another version, or by hand): the previous set stays
     /// in force, whole, rather than silently dropping some flags, and the reason is logged.
     /// </summary>
-    private FlagSet BuildFlags(IReadOnlyList<StoredFlag> stored)
+    private FlagSet BuildFlags(IReadOnlyList<StoredFlag> stored, IReadOnlyList<StoredSegment> storedSegments)
     {
         var definitions = new List<FlagDefinition>(stored.Count);
         var errors = new List<string>();
@@ -97,9 +97,10 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
             }
         }
 
+        var segments = ReadSegments(storedSegments, errors);
         if (errors.Count == 0)
         {
-            var created = FlagSet.Create(definitions, []);
+            var created = FlagSet.Create(definitions, segments);
             if (created.IsSuccess)
             {
                 return created.Value!;
@@ -111,6 +112,32 @@ public sealed partial class RoutingState(IVigilStore store, ILogger<RoutingState
         var previous = Current.Flags;
         LogFlagsRejected(logger, stored.Count, previous.Flags.Count, string.Join("; ", errors));
         return previous;
+    }
+
+    /// <summary>Reads the stored segments; an unreadable one is an error in <paramref name="errors"/>.</summary>
+    internal static List<Segment> ReadSegments(IReadOnlyList<StoredSegment> stored, List<string> errors)
+    {
+        var segments = new List<Segment>(stored.Count);
+        foreach (var segment in stored)
+        {
+            try
+            {
+                if (VigilJson.Deserialize<Segment>(segment.Definition) is { } definition && definition.Key == segment.Key)
+                {
+                    segments.Add(definition);
+                }
+                else
+                {
+                    errors.Add($"segment '{segment.Key}': the stored definition is null or names another key");
+                }
+            }
+            catch (JsonException ex)
+            {
+                errors.Add($"segment '{segment.Key}': the stored definition cannot be read: {ex.Message}");
+            }
+        }
+
+        return segments;
     }
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "The {Stored} stored flags cannot be compiled; the previous {Kept} flags stay in force: {Errors}")]
