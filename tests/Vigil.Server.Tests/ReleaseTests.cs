@@ -2,8 +2,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Server.Api;
-using Vigil.Testing;
 using Vigil.Server.Releases;
+using Vigil.Testing;
 
 namespace Vigil.Server.Tests;
 

@@ -305,7 +305,12 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     {
         var full = Prediction("r1", 1, Arms.Canary) with
         {
-            Key = "user-1", Outputs = "{\"probability\":0.7}", Error = null, FlagKey = "rel-0123456789abcdef", FlagReason = "SPLIT", ShadowOf = "r0",
+            Key = "user-1",
+            Outputs = "{\"probability\":0.7}",
+            Error = null,
+            FlagKey = "rel-0123456789abcdef",
+            FlagReason = "SPLIT",
+            ShadowOf = "r0",
         };
         var failed = Prediction("r2", 1, Arms.Champion) with { Key = null, Outputs = null, Error = "timeout" };
 
