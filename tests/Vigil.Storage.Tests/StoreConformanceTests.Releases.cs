@@ -73,3 +73,29 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(new OutcomeCount("accuracy", 2, 1), Assert.Single(counts[1].Outcomes, o => o.Name == "accuracy"));
     }
 }
+
+public abstract partial class StoreConformanceTests
+{
+    [Fact]
+    public async Task Segments_CreateUpdateGetList_WithRevisionsAudit_AndConflicts()
+    {
+        var segment = new Vigil.Routing.StoredSegment("dach", null, "{\"key\":\"dach\",\"conditions\":[]}", 0, T0);
+
+        var created = (await Store.CreateSegmentAsync(segment, Alice, Ct)).Unwrap();
+        var duplicate = await Store.CreateSegmentAsync(segment, Alice, Ct);
+        var updated = (await Store.UpdateSegmentAsync("dach", 1, "{\"key\":\"dach\",\"conditions\":[1]}", Alice, Ct)).Unwrap();
+        var stale = await Store.UpdateSegmentAsync("dach", 1, "{}", Alice, Ct);
+        var unknown = await Store.UpdateSegmentAsync("nope", 1, "{}", Alice, Ct);
+
+        Assert.Equal(1, created.Revision);
+        Assert.Equal(FailureKind.Conflict, duplicate.Failure?.Kind);
+        Assert.Equal(2, updated.Revision);
+        Assert.Equal(FailureKind.Conflict, stale.Failure?.Kind);
+        Assert.Equal(FailureKind.NotFound, unknown.Failure?.Kind);
+        Assert.Equal(updated, await Store.GetSegmentAsync("dach", Ct));
+        Assert.Equal([updated], await Store.ListSegmentsAsync(Ct));
+        Assert.Empty(await Store.ListFlagsAsync(null, Ct));
+        var audit = await Store.QueryAuditAsync(new Vigil.Audit.AuditQuery(Action: "segment.updated"), Ct);
+        Assert.Equal("segments/dach", Assert.Single(audit).Target);
+    }
+}
