@@ -221,4 +221,44 @@ public sealed class FlagsCommandsTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(0, read.Request!.Output.Fallback!["probability"]!.GetValue<long>());
         Assert.False(read.Request.Output.Fallback["label"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task SegmentsApply_CreatesThenUpdates_AFlagNamingTheSegmentFollowsIt_AndABadFileListsEveryProblem()
+    {
+        var (segment, flag) = (NewKey("dach"), NewKey("dach-ranker"));
+        var first = await WriteAsync($$"""
+            key: {{segment}}
+            conditions: [{ attribute: country, operator: in, values: [DE, AT] }]
+            """);
+        var created = await RunAsync("flags", "segments", "apply", "-f", first);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Contains($"Created segment {segment} (revision 1)", created.Out, StringComparison.Ordinal);
+        var flagFile = await WriteAsync($$"""
+            key: {{flag}}
+            enabled: true
+            rules: [{ segments: [{{segment}}] }]
+            """);
+        Assert.Equal(0, (await RunAsync("flags", "create", "-f", flagFile)).ExitCode);
+        Assert.Contains("\"value\": false", (await RunAsync("flags", "evaluate", flag, "--key", "u1", "--attr", "country=FR", "--json")).Out, StringComparison.Ordinal);
+
+        var second = await WriteAsync($$"""
+            key: {{segment}}
+            conditions: [{ attribute: country, operator: in, values: [DE, AT, FR] }]
+            """);
+        var updated = await RunAsync("flags", "segments", "apply", "-f", second);
+        Assert.Contains($"Updated segment {segment} (revision 2)", updated.Out, StringComparison.Ordinal);
+        Assert.Contains("\"value\": true", (await RunAsync("flags", "evaluate", flag, "--key", "u1", "--attr", "country=FR", "--json")).Out, StringComparison.Ordinal);
+        var list = await RunAsync("flags", "segments", "list");
+        Assert.Contains("country in [DE, AT, FR]", list.Out, StringComparison.Ordinal);
+
+        var bad = await WriteAsync("""
+            - key: Not A Key
+              conditions: []
+            - conditions: [{ attribute: country, operator: between, values: [1] }]
+            """);
+        var refused = await RunAsync("flags", "segments", "apply", "-f", bad);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("segments[0]", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("segments[1]", refused.Err, StringComparison.Ordinal);
+    }
 }

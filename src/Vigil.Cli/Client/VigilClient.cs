@@ -351,6 +351,16 @@ public sealed class VigilClient : IDisposable
     public Task<FlagView> SwitchFlagAsync(string key, bool on, string? reason, CancellationToken cancellationToken) =>
         SendAsync<FlagView>(HttpMethod.Post, $"v1/flags/{Segment(key)}/{(on ? "on" : "off")}", new FlagSwitchRequest(reason), cancellationToken);
 
+    public Task<SegmentList> ListSegmentsAsync(CancellationToken cancellationToken) =>
+        SendAsync<SegmentList>(HttpMethod.Get, "v1/segments", null, cancellationToken);
+
+    public Task<SegmentView> CreateSegmentAsync(SegmentView segment, CancellationToken cancellationToken) =>
+        SendAsync<SegmentView>(HttpMethod.Post, "v1/segments", segment, cancellationToken);
+
+    /// <summary>PUT /v1/segments/{key}: the body carries the revision the change is based on.</summary>
+    public Task<SegmentView> ReplaceSegmentAsync(string key, SegmentView segment, CancellationToken cancellationToken) =>
+        SendAsync<SegmentView>(HttpMethod.Put, $"v1/segments/{Segment(key)}", segment, cancellationToken);
+
     public Task<FlagEvaluationView> EvaluateFlagAsync(string key, FlagEvaluateRequest request, CancellationToken cancellationToken) =>
         SendAsync<FlagEvaluationView>(HttpMethod.Post, $"v1/flags/{Segment(key)}/evaluate", request, cancellationToken);
 

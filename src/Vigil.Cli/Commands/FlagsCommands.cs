@@ -10,7 +10,8 @@ using Vigil.Server.Api;
 namespace Vigil.Cli.Commands;
 
 /// <summary>
-/// <c>vigil flags list|show|create|set|on|off|evaluate</c>: feature flags, service flags included (docs/flags.md).
+/// <c>vigil flags list|show|create|set|on|off|evaluate|segments</c>: feature flags, service and release flags included,
+/// and the segments their rules name (docs/flags.md).
 /// </summary>
 internal static class FlagsCommands
 {
@@ -24,6 +25,7 @@ internal static class FlagsCommands
         flags.Add(Switch(context, on: true));
         flags.Add(Switch(context, on: false));
         flags.Add(Evaluate(context));
+        flags.Add(Segments(context));
         return flags;
     }
 
@@ -75,6 +77,69 @@ internal static class FlagsCommands
         });
         return command;
     }
+
+    private static Command Segments(CliContext context)
+    {
+        var segments = new Command("segments", "List and apply segments: named lists of conditions that flag rules reuse");
+        var json = CliContext.JsonOption();
+        var list = new Command("list", "List segments: key, conditions, service, revision") { json };
+        context.SetAction(list, async run =>
+        {
+            var all = await run.Client.ListSegmentsAsync(run.CancellationToken);
+            if (run.Get(json))
+            {
+                run.Output.Json(all);
+                return ExitCodes.Success;
+            }
+
+            if (all.Segments.Count == 0)
+            {
+                run.Output.Line("No segments. Define one with 'vigil flags segments apply -f segment.yaml' (key, conditions).");
+                return ExitCodes.Success;
+            }
+
+            var table = Styles.Table("Key", "Conditions", "Service", "Revision", "Updated");
+            foreach (var segment in all.Segments)
+            {
+                table.AddRow(
+                    Markup.Escape(segment.Key),
+                    Markup.Escape(string.Join(" and ", segment.Conditions.Select(Describe))),
+                    segment.Service is { } service ? Markup.Escape(service) : "[grey]-[/]",
+                    segment.Revision?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    Styles.Time(segment.UpdatedAt));
+            }
+
+            run.Output.Console.Write(table);
+            return ExitCodes.Success;
+        });
+        segments.Add(list);
+
+        var file = new Option<FileInfo>("--file", "-f") { Description = "A segment, or a list of segments, in YAML or JSON", HelpName = "segment.yaml", Required = true };
+        var apply = new Command("apply", "Create each segment of a file, or replace it when it exists (at the file's revision, else the current one)") { file };
+        context.SetAction(apply, async run =>
+        {
+            var (read, errors) = FlagFileReader.ReadSegmentsFile(run.Get(file)!.FullName);
+            if (errors.Count > 0)
+            {
+                throw new CliFailureException($"{run.Get(file)!.Name} has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}", errors);
+            }
+
+            var existing = (await run.Client.ListSegmentsAsync(run.CancellationToken)).Segments.ToDictionary(x => x.Key, StringComparer.Ordinal);
+            foreach (var segment in read)
+            {
+                var done = existing.TryGetValue(segment.Key, out var current)
+                    ? await run.Client.ReplaceSegmentAsync(segment.Key, segment with { Revision = segment.Revision ?? current.Revision }, run.CancellationToken)
+                    : await run.Client.CreateSegmentAsync(segment, run.CancellationToken);
+                run.Output.MarkupLine($"{(current is null ? "Created" : "Updated")} segment [bold]{Markup.Escape(done.Key)}[/] (revision {done.Revision}).");
+            }
+
+            return ExitCodes.Success;
+        });
+        segments.Add(apply);
+        return segments;
+    }
+
+    private static string Describe(Condition c) => c.Values is { } values ? $"{c.Attribute} {c.Operator} [{string.Join(", ", values)}]" : $"{c.Attribute} {c.Operator} {c.Value}";
 
     private static Command Show(CliContext context)
     {
@@ -282,9 +347,7 @@ internal static class FlagsCommands
 
         for (var i = 0; i < rules.Count; i++)
         {
-            var parts = (rules[i].Conditions ?? []).Select(c => c.Values is { } values
-                    ? $"{c.Attribute} {c.Operator} [{string.Join(", ", values)}]"
-                    : $"{c.Attribute} {c.Operator} {c.Value}")
+            var parts = (rules[i].Conditions ?? []).Select(Describe)
                 .Concat((rules[i].Segments ?? []).Select(s => $"in segment {s}"));
             output.Line($"Rule {i}: {string.Join(" and ", parts)} → {(rules[i].Value ? "true" : "false")}");
         }

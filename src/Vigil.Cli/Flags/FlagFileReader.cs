@@ -31,6 +31,28 @@ public static class FlagFileReader
     /// <summary>Parses and checks the text of a flag file.</summary>
     public static FlagFileResult Read(string text)
     {
+        var (flags, errors) = ReadItems<FlagView>(text, "flag", "key, enabled, rules …", f => FlagValidator.Validate(f.ToDefinition()));
+        return new FlagFileResult(flags, errors);
+    }
+
+    /// <summary>Reads the segments of a file (one, or a list), each checked like the server checks it.</summary>
+    public static (IReadOnlyList<SegmentView> Segments, IReadOnlyList<string> Errors) ReadSegmentsFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            return ReadItems<SegmentView>(File.ReadAllText(path), "segment", "key, conditions", s => FlagValidator.Validate(s.ToSegment()));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ([], [$"cannot read '{path}': {ex.Message}"]);
+        }
+    }
+
+    /// <summary>One mapping or a list of mappings (or several YAML documents), each read as a <typeparamref name="T"/> and validated; every error, or the items.</summary>
+    private static (IReadOnlyList<T> Items, IReadOnlyList<string> Errors) ReadItems<T>(string text, string noun, string fields, Func<T, IEnumerable<string>> validate)
+        where T : class
+    {
         ArgumentNullException.ThrowIfNull(text);
         var stream = new YamlStream();
         try
@@ -39,7 +61,7 @@ public static class FlagFileReader
         }
         catch (YamlException ex)
         {
-            return new FlagFileResult([], [$"line {ex.Start.Line}: not valid YAML or JSON: {ex.Message.Split('\n')[0]}"]);
+            return ([], [$"line {ex.Start.Line}: not valid YAML or JSON: {ex.Message.Split('\n')[0]}"]);
         }
 
         var nodes = new List<YamlNode>();
@@ -57,24 +79,24 @@ public static class FlagFileReader
 
         if (nodes.Count == 0)
         {
-            return new FlagFileResult([], ["the file holds no flag: write at least key and enabled (docs/flags.md)"]);
+            return ([], [$"the file holds no {noun}: write at least {fields} (docs/flags.md)"]);
         }
 
-        var flags = new List<FlagView>();
+        var items = new List<T>();
         var errors = new List<string>();
         for (var i = 0; i < nodes.Count; i++)
         {
-            var where = nodes.Count == 1 ? $"line {nodes[i].Start.Line}: " : $"line {nodes[i].Start.Line}: flags[{i}]: ";
+            var where = nodes.Count == 1 ? $"line {nodes[i].Start.Line}: " : $"line {nodes[i].Start.Line}: {noun}s[{i}]: ";
             if (nodes[i] is not YamlMappingNode)
             {
-                errors.Add($"{where}expected a flag (a mapping with key, enabled, rules …)");
+                errors.Add($"{where}expected a {noun} (a mapping with {fields})");
                 continue;
             }
 
-            FlagView? flag;
+            T? item;
             try
             {
-                flag = Yaml.YamlJson.ToJson(nodes[i]).Deserialize<FlagView>(VigilJson.Options);
+                item = Yaml.YamlJson.ToJson(nodes[i]).Deserialize<T>(VigilJson.Options);
             }
             catch (JsonException ex)
             {
@@ -83,21 +105,21 @@ public static class FlagFileReader
                 continue;
             }
 
-            if (flag is null)
+            if (item is null)
             {
-                errors.Add($"{where}the flag is empty");
+                errors.Add($"{where}the {noun} is empty");
                 continue;
             }
 
-            foreach (var error in FlagValidator.Validate(flag.ToDefinition()))
+            foreach (var error in validate(item))
             {
                 errors.Add(where + error);
             }
 
-            flags.Add(flag);
+            items.Add(item);
         }
 
-        return errors.Count > 0 ? new FlagFileResult([], errors) : new FlagFileResult(flags, []);
+        return errors.Count > 0 ? ([], errors) : (items, []);
     }
 
     /// <summary>Turns a JSON member name back into the file's key in a message: System.Text.Json names the .NET type, keep the first sentence.</summary>

@@ -21,8 +21,10 @@ public sealed class FlagValidatorTests
                 new TargetingRule(),
             ],
             Percentage: 150);
-        var errors = FlagValidator.Validate(flag);
+        var errors = FlagValidator.Validate(flag, new Dictionary<string, Segment>());
         Assert.Equal(8, errors.Count);
+        // Without the set of segments (a file checked before it is sent), references are left to the server.
+        Assert.Equal(7, FlagValidator.Validate(flag).Count);
         Assert.Contains(errors, e => e.Contains("key is not valid"));
         Assert.Contains(errors, e => e.Contains("rules[0].conditions[0]: unknown operator 'lt'; use one of in, not_in, equals, <, <=, >, >=, starts_with, contains"));
         Assert.Contains(errors, e => e.Contains("rules[0].conditions[1]: 'in' needs a non-empty 'values' list"));

@@ -39,7 +39,7 @@ public sealed class FlagEvaluator
     public static Result<FlagEvaluator> Compile(FlagDefinition flag, IReadOnlyDictionary<string, Segment>? segments = null)
     {
         ArgumentNullException.ThrowIfNull(flag);
-        var errors = new List<string>(FlagValidator.Validate(flag, segments));
+        var errors = new List<string>(FlagValidator.Validate(flag, segments ?? new Dictionary<string, Segment>(StringComparer.Ordinal)));
         if (segments is not null)
         {
             // The segments this flag uses are compiled into it, so they must be valid too.

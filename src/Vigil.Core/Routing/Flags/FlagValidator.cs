@@ -21,7 +21,10 @@ public static class FlagValidator
     public static string KeyRule =>
         $"a key is 1–{MaxKeyLength} characters of a–z, 0–9 and '-', starts with a letter and does not end with '-'";
 
-    /// <summary>Checks one flag; rules may reference the segments in <paramref name="segments"/> (by key).</summary>
+    /// <summary>
+    /// Checks one flag; rules may reference the segments in <paramref name="segments"/> (by key). With null segments (a
+    /// file checked before it is sent, where the server's segments are not known) references are not checked.
+    /// </summary>
     public static IReadOnlyList<string> Validate(FlagDefinition flag, IReadOnlyDictionary<string, Segment>? segments = null)
     {
         ArgumentNullException.ThrowIfNull(flag);
@@ -142,7 +145,7 @@ public static class FlagValidator
             for (var s = 0; s < segmentKeys.Count; s++)
             {
                 var key = segmentKeys[s];
-                if (key is null || segments is null || !segments.ContainsKey(key))
+                if (key is null || (segments is not null && !segments.ContainsKey(key)))
                 {
                     var known = segments is { Count: > 0 } ? "known segments: " + string.Join(", ", segments.Keys.Order(StringComparer.Ordinal)) : "no segments are defined";
                     errors.Add($"{at}.segments[{s}]: unknown segment '{key}' ({known})");
