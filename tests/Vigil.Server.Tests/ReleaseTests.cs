@@ -130,6 +130,53 @@ public abstract class ReleaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FeedbackAfterARollback_IsKept_AndCountedForTheArmThatServedIt()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "2%"}], "fallback_on_error": true}
+            """);
+        var canaryAnswers = (await SendAsync(100)).Where(a => a.Arm == "canary").ToList();
+        Assert.NotEmpty(canaryAnswers);
+        _challenger.Failing = true;
+        await SendAsync(600, offset: 1000);
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal("rolled_back", (await TickAsync(release.Id)).Status);
+
+        var batch = string.Join(",", canaryAnswers.Select(a => $$$"""{"request_id": "{{{a.RequestId}}}", "outcomes": {"task_completed": true}}"""));
+        var stored = await _server.ReadAsync<FeedbackResponse>(await _server.PostJsonAsync("/v1/feedback", $"[{batch}]"));
+
+        Assert.Equal(canaryAnswers.Count, stored.Stored);
+        Assert.Empty(stored.UnknownRequestIds);
+        var status = await _server.GetAsync<ServiceStatusView>("/v1/services/shop/status");
+        var canary = Assert.Single(status.Traffic, t => t.Arm == "canary");
+        Assert.Equal(2, canary.Version);
+        Assert.Equal(canaryAnswers.Count, canary.Outcomes.Single(o => o.Name == "task_completed").Count);
+        Assert.DoesNotContain(status.Traffic.Where(t => t.Arm == "champion").SelectMany(t => t.Outcomes), o => o.Name == "task_completed");
+    }
+
+    [Fact]
+    public async Task ChallengerThatCannotBeLoaded_UsersGetTheChampion_AndTheReleaseRollsBackOnItsErrorRate()
+    {
+        await _challenger.DisposeAsync(); // its server is gone: version 2 can no longer be loaded or called
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "50%", "hold": "1h"}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "2%"}], "fallback_on_error": true}
+            """);
+
+        var answers = await SendAsync(400);
+        Assert.All(answers, a => Assert.Equal(("champion", 1), (a.Arm, a.Version)));
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var after = await TickAsync(release.Id);
+
+        Assert.Equal("rolled_back", after.Status);
+        Assert.Contains("error_rate", after.Events.Last().Reason);
+        _challenger = await RemoteModel.StartAsync(); // for DisposeAsync
+    }
+
+    [Fact]
     public async Task KillSwitch_TakesTheChallengerOutOfTrafficAtOnce_AndPausesTheRelease()
     {
         var release = await StartAsync("""
