@@ -87,7 +87,7 @@ public sealed class TestModelServer : IAsyncLifetime
         });
         app.MapPost("/v2/models/slow/infer", async (HttpContext context) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
             return Results.Json(new JsonObject { ["outputs"] = new JsonArray() });
         });
     }
@@ -119,7 +119,7 @@ public sealed class TestModelServer : IAsyncLifetime
         });
         app.MapPost("/json-slow", async (HttpContext context) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
             return Results.Json(new JsonObject { ["predictions"] = new JsonArray() });
         });
         app.MapPost("/json-broken", () => Results.Problem("the model crashed", statusCode: 500));
