@@ -271,6 +271,43 @@ public sealed class ReleaseCommandsTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task KillSwitchThroughTheReleaseFlag_PausesTheRelease_AndFlagsOnResumesIt()
+    {
+        var service = await ServiceWithTwoVersionsAsync();
+        var id = await StartAsync(service);
+
+        var off = await RunAsync("flags", "off", id, "--reason", "pager");
+        var paused = await StatusJsonAsync(id);
+        var on = await RunAsync("flags", "on", id);
+        var resumed = await StatusJsonAsync(id);
+
+        Assert.True(off.ExitCode == 0, off.ToString());
+        Assert.Equal("paused", paused.GetProperty("status").GetString());
+        Assert.True(paused.GetProperty("state").GetProperty("pause").GetProperty("kill_switch").GetBoolean());
+        Assert.True(on.ExitCode == 0, on.ToString());
+        Assert.Equal("canary", resumed.GetProperty("status").GetString());
+        Assert.Equal(50_000, resumed.GetProperty("traffic").GetProperty("canary_weight_ppm").GetInt32());
+    }
+
+    [Fact]
+    public async Task Approve_StartsTheGatedStep_AndApprovingAgainExitsOneWithTheConflict()
+    {
+        var service = await ServiceWithTwoVersionsAsync();
+        var started = await RunAsync("release", "start", "-f", await WriteAsync(Plan(service) + "\napproval: [ { before_step: 1 } ]\n"), "--json");
+        Assert.True(started.ExitCode == 0, started.ToString());
+        var id = JsonDocument.Parse(started.Out).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal("awaiting_approval", (await StatusJsonAsync(id)).GetProperty("status").GetString());
+
+        var approved = await RunAsync("release", "approve", id, "--reason", "looks good");
+        var again = await RunAsync("release", "approve", id);
+
+        Assert.True(approved.ExitCode == 0, approved.ToString());
+        Assert.Equal("canary", (await StatusJsonAsync(id)).GetProperty("status").GetString());
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("409", again.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apply_ServiceFile_CreatesTheService_ThenAPlanFile_StartsTheRelease()
     {
         var service = NewServiceName();

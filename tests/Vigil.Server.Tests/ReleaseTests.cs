@@ -103,6 +103,38 @@ public abstract class ReleaseTests : IAsyncLifetime
         Assert.Equal((2, 1), (aliases.Champion!.Value, aliases.PreviousChampion!.Value));
         var served = await SendAsync(20, offset: 99_000);
         Assert.All(served, a => Assert.Equal(2, a.Version));
+
+        // Rolling the promotion back is a pointer flip: the previous champion answers the next request.
+        var rolledBack = await _server.ReadAsync<AliasesView>(await _server.PostJsonAsync("/v1/services/shop/rollback", """{"reason": "revenue dipped"}"""));
+        Assert.Equal((1, 2), (rolledBack.Champion!.Value, rolledBack.PreviousChampion!.Value));
+        Assert.All(await SendAsync(20, offset: 99_500), a => Assert.Equal(1, a.Version));
+    }
+
+    [Fact]
+    public async Task ApprovalGate_HoldsTheStepUntilApproved_AndApproveWhenNotWaitingIs409()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "progressive",
+             "steps": [{"weight": "10%", "hold": "1h"}, {"weight": "50%", "hold": "1h"}], "approval": [{"before_step": 2}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        var early = await _server.PostJsonAsync($"/v1/releases/{release.Id}/approve", "{}");
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+
+        await SendAsync(1500);
+        _clock.Advance(TimeSpan.FromMinutes(61));
+        var waiting = await TickAsync(release.Id);
+        Assert.Equal("awaiting_approval", waiting.Status);
+        Assert.Equal(100_000, waiting.Traffic.CanaryWeightPpm); // holds step 1's weight while it waits
+        _clock.Advance(TimeSpan.FromHours(3));
+        Assert.Equal("awaiting_approval", (await TickAsync(release.Id)).Status);
+
+        var approved = await _server.ReadAsync<ReleaseView>(await _server.PostJsonAsync($"/v1/releases/{release.Id}/approve", """{"reason": "dashboards look fine"}"""));
+        Assert.Equal("canary", approved.Status);
+        Assert.Equal(500_000, approved.Traffic.CanaryWeightPpm);
+        var audit = await _server.GetAsync<AuditList>("/v1/audit?action=release.approved");
+        Assert.Equal("step 2 approved: dashboards look fine", Assert.Single(audit.Events).Reason);
     }
 
     [Fact]
