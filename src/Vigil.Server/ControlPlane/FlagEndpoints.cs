@@ -164,18 +164,25 @@ public static class FlagEndpoints
         }
 
         var who = RegistryEndpoints.Who(context, time) with { Reason = reason };
+        var switched = await SwitchFlagAsync(key, enabled, who, store, routing, ct);
+        return switched.IsSuccess ? Results.Json(View(switched.Value!), VigilJson.Options) : Problems.From(switched.Failure!);
+    }
+
+    /// <summary>Turns a flag on or off (the API's and the dashboard's code). Already so: nothing is written (no audit event), the flag is returned as it is.</summary>
+    internal static async Task<Result<StoredFlag>> SwitchFlagAsync(string key, bool enabled, AuditContext who, IVigilStore store, RoutingState routing, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var current = await store.GetFlagAsync(key, ct);
             if (current is null)
             {
-                return UnknownFlag(key);
+                return Failure.NotFound($"there is no flag '{key}'; list them with 'vigil flags list'");
             }
 
             var definition = Read(current);
             if (definition.Enabled == enabled)
             {
-                return Results.Json(FlagView.From(current, definition), VigilJson.Options);
+                return Result<StoredFlag>.Ok(current);
             }
 
             var action = enabled ? AuditActions.FlagEnabled : AuditActions.FlagDisabled;
@@ -183,13 +190,13 @@ public static class FlagEndpoints
             if (updated.IsSuccess)
             {
                 await routing.RebuildAsync(ct);
-                return Results.Json(View(updated.Value!), VigilJson.Options);
+                return updated;
             }
 
             // Someone changed the flag between the read and the write: switching is idempotent, so read it again.
             if (updated.Failure!.Kind != FailureKind.Conflict || attempt == SwitchAttempts)
             {
-                return Problems.From(updated.Failure);
+                return updated;
             }
         }
     }
