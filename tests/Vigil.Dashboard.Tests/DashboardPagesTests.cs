@@ -78,7 +78,7 @@ public sealed class DashboardPagesTests(StoryFixture fixture) : IClassFixture<St
         // The failing canary's error rate is drawn at 100%, the champion's at 0.
         var errors = driver.FindElement(By.CssSelector("[data-chart='errors'] g.series[data-series='v2 canary']"));
         Assert.Contains(errors.FindElements(By.CssSelector("circle.point")), p => p.GetAttribute("data-value") == "1");
-        Assert.Contains(driver.FindElements(By.CssSelector("[data-chart='requests'] g.marker")), m => m.GetAttribute("data-marker") == "rolled back");
+        Assert.Contains(driver.FindElements(By.CssSelector("[data-chart='requests'] g.marker")), m => m.GetAttribute("data-marker") == "v2 rolled back");
 
         var rolledBack = driver.FindElement(By.CssSelector($"[data-release-panel='{Story.RolledBack.Id}']"));
         Assert.Contains("rollback point", rolledBack.FindElement(By.CssSelector("tr[data-event='rolled_back']")).Text, StringComparison.Ordinal);
