@@ -35,7 +35,23 @@ public sealed class DemoStory : IAsyncDisposable
     /// <summary>Predictions sent in all.</summary>
     public int Sent { get; private set; }
 
-    public static async Task<DemoStory> StartAsync(Action<VigilServerOptionsBuilder>? configure = null, Func<VigilTestServer, Task>? beforeTraffic = null)
+    /// <summary>The good rollout's plan: 10% for an hour, then 50% for two.</summary>
+    public const string RolloutPlan = """
+        {"service": "shop", "challenger": 3, "strategy": "progressive",
+         "steps": [{"weight": "10%", "hold": "1h"}, {"weight": "50%", "hold": "2h"}],
+         "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+         "triggers": [{"metric": "error_rate", "max": "2%"}]}
+        """;
+
+    /// <summary>The same rollout with a person's approval required before its second step.</summary>
+    public const string GatedRolloutPlan = """
+        {"service": "shop", "challenger": 3, "strategy": "progressive",
+         "steps": [{"weight": "10%", "hold": "1h"}, {"weight": "50%", "hold": "2h"}],
+         "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+         "triggers": [{"metric": "error_rate", "max": "2%"}], "approval": [{"before_step": 2}]}
+        """;
+
+    public static async Task<DemoStory> StartAsync(Action<VigilServerOptionsBuilder>? configure = null, Func<VigilTestServer, Task>? beforeTraffic = null, string rolloutPlan = RolloutPlan)
     {
         var clock = new FakeTimeProvider(T0);
         var champion = await RemoteModel.StartAsync();
@@ -77,15 +93,15 @@ public sealed class DemoStory : IAsyncDisposable
         clock.Advance(TimeSpan.FromMinutes(10));
 
         // The good rollout: v3 passes its first step and stands at 50%.
-        var rollout = await story.StartReleaseAsync("""
-            {"service": "shop", "challenger": 3, "strategy": "progressive",
-             "steps": [{"weight": "10%", "hold": "1h"}, {"weight": "50%", "hold": "2h"}],
-             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
-             "triggers": [{"metric": "error_rate", "max": "2%"}]}
-            """);
+        var rollout = await story.StartReleaseAsync(rolloutPlan);
         await story.SendAsync(1500);
         story.Clock.Advance(TimeSpan.FromMinutes(61));
         story.Live = await story.TickAsync(rollout.Id);
+        if (rolloutPlan != RolloutPlan)
+        {
+            return story;
+        }
+
         Assert.Equal(500_000, story.Live.Traffic.CanaryWeightPpm);
         await story.SendAsync(400);
         story.Clock.Advance(TimeSpan.FromMinutes(10));
