@@ -81,7 +81,9 @@ public sealed class DashboardPagesTests(StoryFixture fixture) : IClassFixture<St
         Assert.Contains(driver.FindElements(By.CssSelector("[data-chart='requests'] g.marker")), m => m.GetAttribute("data-marker") == "v2 rolled back");
 
         var rolledBack = driver.FindElement(By.CssSelector($"[data-release-panel='{Story.RolledBack.Id}']"));
-        Assert.Contains("rollback point", rolledBack.FindElement(By.CssSelector("tr[data-event='rolled_back']")).Text, StringComparison.Ordinal);
+        var rollback = rolledBack.FindElement(By.CssSelector("tr[data-event='rolled_back']")).Text;
+        Assert.Contains("rollback point", rollback, StringComparison.Ordinal);
+        Assert.Contains("first breach", rollback, StringComparison.Ordinal);
         var trigger = rolledBack.FindElement(By.CssSelector("tr[data-trigger='error_rate']"));
         Assert.Equal("breached", trigger.GetAttribute("data-verdict"));
         Assert.NotEmpty(trigger.FindElements(By.CssSelector("rect.band")));
