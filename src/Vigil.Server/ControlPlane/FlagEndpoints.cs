@@ -190,6 +190,26 @@ public static class FlagEndpoints
     }
 
     /// <summary>
+    /// Turns a flag on or off for the dashboard's forms, as the API does: the routing snapshot is rebuilt, and a release
+    /// flag's release follows at once (see <see cref="ReleaseService.FollowFlagAsync"/>).
+    /// </summary>
+    internal static async Task<Result<StoredFlag>> SwitchFlagAsync(
+        string key, bool enabled, AuditContext who, IVigilStore store, RoutingState routing, ReleaseService releases, CancellationToken ct)
+    {
+        var switched = await SetEnabledAsync(key, enabled, store, who, ct);
+        if (switched.IsSuccess)
+        {
+            await routing.RebuildAsync(ct);
+            if (ReleaseFlag.IsReleaseFlag(key))
+            {
+                await releases.FollowFlagAsync(key, ct);
+            }
+        }
+
+        return switched;
+    }
+
+    /// <summary>
     /// Turns a flag on or off, audited as <c>flag.enabled</c>/<c>flag.disabled</c>. Already so: nothing is written (no
     /// audit event) and the flag is returned as it is. Retries a concurrent edit, since switching is idempotent.
     /// </summary>
@@ -200,7 +220,7 @@ public static class FlagEndpoints
             var current = await store.GetFlagAsync(key, ct);
             if (current is null)
             {
-                return Failure.NotFound($"there is no flag '{key}'");
+                return Failure.NotFound($"there is no flag '{key}'; list them with 'vigil flags list'");
             }
 
             var definition = Read(current);

@@ -239,28 +239,43 @@ public static class RegistryEndpoints
         Func<AliasSet, Result<AliasSet>> change,
         CancellationToken ct)
     {
+        var changed = await ChangeAliasesAsync(service, Who(context, time) with { Reason = reason }, store, routing, action, change, ct);
+        return changed.IsSuccess ? Results.Json(AliasesView.From(changed.Value!), VigilJson.Options) : Problems.From(changed.Failure!);
+    }
+
+    /// <summary>Rolls the service back to its previous champion (the API's and the dashboard's code).</summary>
+    internal static Task<Result<AliasSet>> RollbackToPreviousChampionAsync(string service, AuditContext who, IVigilStore store, RoutingState routing, CancellationToken ct) =>
+        ChangeAliasesAsync(service, who, store, routing, AuditActions.AliasRolledBack, set => set.Rollback(), ct);
+
+    private static async Task<Result<AliasSet>> ChangeAliasesAsync(
+        string service,
+        AuditContext who,
+        IVigilStore store,
+        RoutingState routing,
+        string action,
+        Func<AliasSet, Result<AliasSet>> change,
+        CancellationToken ct)
+    {
         if (await store.GetServiceAsync(service, ct) is null)
         {
-            return UnknownService(service);
+            return Failure.NotFound($"there is no service '{service}'; list them with 'vigil services list'");
         }
 
         var current = await store.GetAliasesAsync(service, ct);
         var next = change(current);
         if (!next.IsSuccess)
         {
-            return Problems.From(next.Failure!);
+            return next;
         }
 
-        var who = Who(context, time) with { Reason = reason };
         var updated = await store.UpdateAliasesAsync(service, current.Revision, next.Value!, action, who, ct);
-        if (!updated.IsSuccess)
+        if (updated.IsSuccess)
         {
-            return Problems.From(updated.Failure!);
+            // The next request in this process sees the change; other replicas rebuild on the store's notification.
+            await routing.RebuildAsync(ct);
         }
 
-        // The next request in this process sees the change; other replicas rebuild on the store's notification.
-        await routing.RebuildAsync(ct);
-        return Results.Json(AliasesView.From(updated.Value!), VigilJson.Options);
+        return updated;
     }
 
     private static async Task<IResult> HistoryAsync(string service, DateTimeOffset? at, IVigilStore store, CancellationToken ct)

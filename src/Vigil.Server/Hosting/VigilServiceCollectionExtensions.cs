@@ -5,6 +5,7 @@ using OpenTelemetry.Metrics;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;
+using Vigil.Server.Dashboard;
 using Vigil.Server.Gateway;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
@@ -40,6 +41,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
         services.AddVigilServing();
+        services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -91,7 +93,7 @@ public static class VigilServiceCollectionExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPrometheusScrapingEndpoint("/metrics").RequireScope(Vigil.Access.ApiScopes.Read);
         app.MapHealthEndpoints();
-        app.MapHomePage();
+        app.MapVigilDashboard();
         app.MapPredictEndpoints();
         app.MapOpenInferenceEndpoints();
         app.MapFeedbackEndpoints();

@@ -1,0 +1,46 @@
+using OpenQA.Selenium.Chrome;
+
+namespace Vigil.Dashboard.Tests;
+
+/// <summary>
+/// A real headless Chromium driven by chromedriver (Debian packages <c>chromium</c> and <c>chromium-driver</c>); never a
+/// downloaded browser. Where either is missing, <see cref="Open"/> skips the test and says how to enable it.
+/// </summary>
+public sealed class Browser : IDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+    public const string DriverPath = "/usr/bin/chromedriver";
+
+    private ChromeDriver? _driver;
+
+    public static string? MissingReason =>
+        !File.Exists(ChromiumPath) ? $"browser tests need Chromium at {ChromiumPath}: apt-get install -y chromium chromium-driver"
+        : !File.Exists(DriverPath) ? $"browser tests need chromedriver at {DriverPath}: apt-get install -y chromium-driver"
+        : null;
+
+    /// <summary>The driver, started on first use; skips the calling test when no Chromium is installed.</summary>
+    public ChromeDriver Open()
+    {
+        if (MissingReason is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        if (_driver is null)
+        {
+            var options = new ChromeOptions { BinaryLocation = ChromiumPath };
+            options.AddArguments(
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1440,1000");
+            var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(DriverPath)!, Path.GetFileName(DriverPath));
+            service.HideCommandPromptWindow = true;
+            service.SuppressInitialDiagnosticInformation = true;
+            _driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+            _driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
+        }
+
+        return _driver;
+    }
+
+    public void Dispose() => _driver?.Quit();
+}
