@@ -38,9 +38,12 @@ public sealed partial class DashboardActionsTests : IAsyncLifetime
         Assert.Equal(("paused", 0), (release.Status, release.Traffic.CanaryWeightPpm));
         Assert.All(await _story.SendAsync(200), a => Assert.Equal(Arms.Champion, a.Arm));
         var audit = await _story.Server.GetAsync<AuditList>("/v1/audit?service=shop");
-        var killed = Assert.Single(audit.Events, e => e.Reason?.EndsWith(": pager: conversion dropped", StringComparison.Ordinal) == true);
+        var killed = Assert.Single(
+            audit.Events, e => e.Action.StartsWith("release.", StringComparison.Ordinal) && e.Reason?.EndsWith(": pager: conversion dropped", StringComparison.Ordinal) == true);
         Assert.Equal("local", killed.Actor);
-        Assert.StartsWith("release.", killed.Action, StringComparison.Ordinal);
+        // The kill switch is the release flag: it went off first, audited with the same person and reason.
+        var flagOff = Assert.Single(audit.Events, e => e.Action == "flag.disabled" && e.Target.EndsWith("/flags/" + _story.Live.Id, StringComparison.Ordinal));
+        Assert.Equal(("local", "pager: conversion dropped"), (flagOff.Actor, flagOff.Reason));
 
         // The page now offers to resume instead of the kill switch, and shows the release as killed.
         Assert.Empty(driver.FindElements(By.CssSelector("form[data-action='release-kill']")));
@@ -59,7 +62,7 @@ public sealed partial class DashboardActionsTests : IAsyncLifetime
         var refused = await _story.Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}""");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var flag = await _story.Server.GetAsync<AuditList>("/v1/audit?action=flag.disabled");
-        Assert.Equal("bad data upstream", Assert.Single(flag.Events).Reason);
+        Assert.Equal("bad data upstream", Assert.Single(flag.Events, e => e.Target == "shop/flags/shop-enabled").Reason);
 
         var revived = await PostFormAsync("/dashboard/actions/services/shop/revive", token, ("reason", "fixed"), ("confirm", "yes"));
         Assert.Contains("done=", revived, StringComparison.Ordinal);
