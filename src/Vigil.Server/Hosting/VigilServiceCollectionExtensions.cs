@@ -39,6 +39,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<ReleaseController>();
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
+        services.AddSingleton<Pipelines.PipelineAnalyzer>();
         services.AddVigilServing();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -100,6 +101,7 @@ public static class VigilServiceCollectionExtensions
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();
+        Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
         return app;
     }
 }
