@@ -31,4 +31,10 @@ public partial interface IVigilStore
 
     /// <summary>The pipeline's traces with <c>from &lt;= at &lt; to</c>, each with its judgments, streamed in time order.</summary>
     IAsyncEnumerable<StoredJudgedTrace> ReadJudgedTracesAsync(string pipeline, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>A stored trace, or null.</summary>
+    Task<StoredTrace?> GetTraceAsync(string pipeline, string traceId, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the stages of a stored trace (OpenTelemetry spans of one trace arriving in several exports are merged this way); false when it is not stored.</summary>
+    Task<bool> ReplaceTraceStagesAsync(string pipeline, string traceId, string stages, CancellationToken cancellationToken);
 }

@@ -258,6 +258,31 @@ public abstract partial class SqlStore
         }
     }
 
+    /// <inheritdoc />
+    public async Task<StoredTrace?> GetTraceAsync(string pipeline, string traceId, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync(
+            "SELECT trace_id, at, stages FROM pipeline_traces WHERE pipeline = @pipeline AND trace_id = @trace_id",
+            reader => new StoredTrace(reader.GetString(0), ReadTime(reader, 1), reader.GetString(2)),
+            cancellationToken,
+            ("pipeline", pipeline),
+            ("trace_id", traceId));
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ReplaceTraceStagesAsync(string pipeline, string traceId, string stages, CancellationToken cancellationToken) =>
+        InTransactionAsync(
+            async (connection, transaction) => await ExecuteAsync(
+                connection,
+                transaction,
+                "UPDATE pipeline_traces SET stages = @stages WHERE pipeline = @pipeline AND trace_id = @trace_id",
+                cancellationToken,
+                ("stages", stages),
+                ("pipeline", pipeline),
+                ("trace_id", traceId)) == 1,
+            cancellationToken);
+
     private static string PipelineTarget(string name) => $"pipelines/{name}";
 
     private StoredPipeline ReadPipeline(DbDataReader reader) => new(

@@ -76,6 +76,17 @@ public abstract partial class StoreConformanceTests
         Assert.Empty((await ReadAllAsync("qa", T0.AddHours(2), T0.AddHours(3))).Single().Judgments);
     }
 
+    [Fact]
+    public async Task ReplaceTraceStages_StoredTrace_IsReplacedElseFalse()
+    {
+        await Store.WriteTracesAsync("qa", [new StoredTrace("t1", T0, "[1]")], Ct);
+
+        Assert.True(await Store.ReplaceTraceStagesAsync("qa", "t1", "[1,2]", Ct));
+        Assert.False(await Store.ReplaceTraceStagesAsync("qa", "t9", "[1,2]", Ct));
+        Assert.Equal(new StoredTrace("t1", T0, "[1,2]"), await Store.GetTraceAsync("qa", "t1", Ct));
+        Assert.Null(await Store.GetTraceAsync("qa", "t9", Ct));
+    }
+
     private async Task<List<StoredJudgedTrace>> ReadAllAsync(string pipeline, DateTimeOffset from, DateTimeOffset to)
     {
         var list = new List<StoredJudgedTrace>();

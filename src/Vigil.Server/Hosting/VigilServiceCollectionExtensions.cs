@@ -102,6 +102,7 @@ public static class VigilServiceCollectionExtensions
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();
         Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
+        Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
         return app;
     }
 }
