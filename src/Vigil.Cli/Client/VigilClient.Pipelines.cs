@@ -17,8 +17,12 @@ public sealed partial class VigilClient
         SendAsync<PipelineView>(HttpMethod.Get, $"v1/pipelines/{Segment(name)}" + Query(("revision", revision?.ToString(System.Globalization.CultureInfo.InvariantCulture))), null, cancellationToken);
 
     /// <summary>GET /v1/pipelines/{name}/report.</summary>
-    public Task<PipelineReport> GetPipelineReportAsync(string name, string? window, string? against, CancellationToken cancellationToken) =>
-        SendAsync<PipelineReport>(HttpMethod.Get, $"v1/pipelines/{Segment(name)}/report" + Query(("window", window), ("against", against)), null, cancellationToken);
+    public Task<PipelineReport> GetPipelineReportAsync(string name, string? window, string? against, CancellationToken cancellationToken, DateTimeOffset? end = null) =>
+        SendAsync<PipelineReport>(HttpMethod.Get, $"v1/pipelines/{Segment(name)}/report" + Query(("window", window), ("against", against), ("end", Time(end))), null, cancellationToken);
+
+    /// <summary>GET /v1/pipelines/{name}/stages/{stage}/metric over [from, to).</summary>
+    public Task<StageMetricReading> GetStageMetricAsync(string name, string stage, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        SendAsync<StageMetricReading>(HttpMethod.Get, $"v1/pipelines/{Segment(name)}/stages/{Segment(stage)}/metric" + Query(("from", Time(from)), ("to", Time(to))), null, cancellationToken);
 
     public Task<TraceBatchResponse> SendTracesAsync(string name, TraceBatch batch, CancellationToken cancellationToken) =>
         SendAsync<TraceBatchResponse>(HttpMethod.Post, $"v1/pipelines/{Segment(name)}/traces", batch, cancellationToken);

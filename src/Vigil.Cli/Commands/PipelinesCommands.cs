@@ -150,13 +150,14 @@ internal static class PipelinesCommands
                 return ExitCodes.Success;
             }
 
-            Print(run.Output, report);
+            Print(run.Output.Console, report);
             return ExitCodes.Success;
         });
         return command;
     }
 
-    internal static void Print(CliOutput output, PipelineReport report)
+    /// <summary>The report as people read it (also shown by the demo).</summary>
+    internal static void Print(IAnsiConsole output, PipelineReport report)
     {
         output.MarkupLine($"[bold]{Markup.Escape(report.Pipeline)}[/] {Styles.Time(report.From)} → {Styles.Time(report.To)}"
             + (report.ReferenceFrom is { } rf ? $", against {Styles.Time(rf)} → {Styles.Time(report.ReferenceTo)}" : string.Empty));
@@ -177,14 +178,14 @@ internal static class PipelinesCommands
                 Styles.Text(s.SourceLabel));
         }
 
-        output.Console.Write(table);
+        output.Write(table);
         var e = report.EndToEnd;
-        output.Line($"End-to-end success: {(e.SuccessRate is { } r ? Styles.Percent(r) : "n/a")}"
+        output.WriteLine($"End-to-end success: {(e.SuccessRate is { } r ? Styles.Percent(r) : "n/a")}"
             + (e.ReferenceSuccessRate is { } was ? $" (was {Styles.Percent(was)})" : string.Empty)
             + $" over {e.Successes + e.Failures} judged of {e.Traces} traces; {e.Pending} pending; {report.OrphanJudgments} orphan judgment(s).");
         if (report.Blame.Count > 0)
         {
-            output.Line("Where end-to-end failures start: " + string.Join(", ", report.Blame.Select(b => $"{b.Stage} {Styles.Percent(b.Share)} ({b.Failures})")));
+            output.WriteLine("Where end-to-end failures start: " + string.Join(", ", report.Blame.Select(b => $"{b.Stage} {Styles.Percent(b.Share)} ({b.Failures})")));
         }
     }
 

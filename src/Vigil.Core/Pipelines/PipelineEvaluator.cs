@@ -150,7 +150,7 @@ public sealed class PipelineEvaluator
                 if (judgment.Statements is { Count: > 0 } statements)
                 {
                     var f = statements.Count(s => s.Supported) / (double)statements.Count;
-                    return new StageRequestResult(f, stage.PerRequest!.Value.IsMet(f), judgment.StatementsSource ?? FaithfulnessSources.Judgments);
+                    return new StageRequestResult(f, stage.PerRequest!.Value.IsMet(f), FaithfulnessSources.Judgments);
                 }
 
                 if (output.Output is null || GenerationMetrics.LexicalGroundedness(output.Output, ContextOf(trace, output)) is not { } estimate)
