@@ -183,6 +183,12 @@ internal static class PipelinesCommands
         output.WriteLine($"End-to-end success: {(e.SuccessRate is { } r ? Styles.Percent(r) : "n/a")}"
             + (e.ReferenceSuccessRate is { } was ? $" (was {Styles.Percent(was)})" : string.Empty)
             + $" over {e.Successes + e.Failures} judged of {e.Traces} traces; {e.Pending} pending; {report.OrphanJudgments} orphan judgment(s).");
+        if (report.Judge is { } j)
+        {
+            output.WriteLine($"LLM judge {j.Model}: {j.Judged} answer(s) judged, {j.Calls} call(s), {j.CacheHits} from the cache, {j.Samples} sample(s) each"
+                + (j.Agreement is { } a ? $", agreement {Styles.Percent(a)}" : string.Empty) + (j.Fallback is { } f ? $"; {f}" : string.Empty));
+        }
+
         if (report.Blame.Count > 0)
         {
             output.WriteLine("Where end-to-end failures start: " + string.Join(", ", report.Blame.Select(b => $"{b.Stage} {Styles.Percent(b.Share)} ({b.Failures})")));

@@ -10,12 +10,24 @@ namespace Vigil.Pipelines;
 /// <param name="Description">Free text.</param>
 /// <param name="Window">The default window of every stage's metric and of the report (default 7d).</param>
 /// <param name="Success">The end-to-end success definition: <c>accepted</c> (default: a human accepted the final output) or <c>all-stages</c> (every judged stage met its per-request bar).</param>
+/// <param name="Judge">The LLM judge of the generation stage's faithfulness, when one is configured.</param>
 public sealed record PipelineDefinition(
     string Name,
     IReadOnlyList<PipelineStageDefinition> Stages,
     string? Description = null,
     string? Window = null,
-    string? Success = null);
+    string? Success = null,
+    JudgeDefinition? Judge = null);
+
+/// <summary>
+/// An LLM judge of faithfulness: any OpenAI-compatible chat completions endpoint (docs/pipelines.md, "LLM judge").
+/// </summary>
+/// <param name="Endpoint">The API's base address, such as <c>https://api.openai.com/v1</c> or <c>http://localhost:11434/v1</c>.</param>
+/// <param name="Model">The model to ask.</param>
+/// <param name="ApiKeyEnv">The environment variable of the server that holds the API key (the key itself is never stored).</param>
+/// <param name="Samples">How many times each answer is judged; the mean is used and the agreement reported (default 3, at most 9).</param>
+/// <param name="MaxCalls">The cost cap: at most this many judge calls per evaluation of a window; past it the stage falls back to the lexical estimate and says so (default 500).</param>
+public sealed record JudgeDefinition(string Endpoint, string Model, string? ApiKeyEnv = null, int? Samples = null, int? MaxCalls = null);
 
 /// <summary>One stage of a <see cref="PipelineDefinition"/>.</summary>
 /// <param name="Name">Unique within the pipeline; traces name stages by it.</param>

@@ -59,7 +59,7 @@ public sealed class PipelineEvaluator
     {
         ArgumentNullException.ThrowIfNull(judged);
         Traces++;
-        var merged = MergedJudgment.Of(judged.Judgments);
+        var merged = MergedJudgment.Of(judged.Judgments) with { LlmFaithfulness = judged.LlmFaithfulness };
         var results = new StageRequestResult?[_stages.Length];
         for (var i = 0; i < _stages.Length; i++)
         {
@@ -153,6 +153,11 @@ public sealed class PipelineEvaluator
                     return new StageRequestResult(f, stage.PerRequest!.Value.IsMet(f), FaithfulnessSources.Judgments);
                 }
 
+                if (judgment.LlmFaithfulness is { } llm)
+                {
+                    return new StageRequestResult(llm, stage.PerRequest!.Value.IsMet(llm), FaithfulnessSources.LlmJudge);
+                }
+
                 if (output.Output is null || GenerationMetrics.LexicalGroundedness(output.Output, ContextOf(trace, output)) is not { } estimate)
                 {
                     return null;
@@ -183,7 +188,7 @@ public sealed class PipelineEvaluator
     }
 
     /// <summary>The context a generation stage used: its own <c>context</c>, else the contents of the nearest earlier ranked stage's items.</summary>
-    private static IEnumerable<string> ContextOf(PipelineTrace trace, StageOutput output)
+    public static IEnumerable<string> ContextOf(PipelineTrace trace, StageOutput output)
     {
         if (output.Context is { } context)
         {
@@ -286,7 +291,7 @@ public sealed class PipelineEvaluator
 }
 
 /// <summary>Every judgment of one trace merged: later relevance labels override earlier ones per item; the latest statements and accept/reject win.</summary>
-public sealed record MergedJudgment(IReadOnlyDictionary<string, double> Relevance, int? RelevantTotal, IReadOnlyList<StatementJudgment>? Statements, string? StatementsSource, bool? Accepted)
+public sealed record MergedJudgment(IReadOnlyDictionary<string, double> Relevance, int? RelevantTotal, IReadOnlyList<StatementJudgment>? Statements, string? StatementsSource, bool? Accepted, double? LlmFaithfulness = null)
 {
     public static readonly MergedJudgment None = new(new Dictionary<string, double>(), null, null, null, null);
 

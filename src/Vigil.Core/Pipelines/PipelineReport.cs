@@ -54,7 +54,11 @@ public sealed record PipelineReport(
     IReadOnlyList<BlameShare> Blame,
     string? FocusStage,
     string Headline,
-    long OrphanJudgments);
+    long OrphanJudgments,
+    JudgeReport? Judge = null);
+
+/// <summary>What the LLM judge did for a report: calls made, answers served from the cache, samples per answer, their agreement, answers left to the lexical estimate by the cost cap, and why it fell back when it did.</summary>
+public sealed record JudgeReport(string Model, int Samples, long Calls, long CacheHits, long Judged, double? Agreement, long SkippedByCap, string? Fallback);
 
 /// <summary>Builds a <see cref="PipelineReport"/> from the evaluations of a window and its reference window.</summary>
 public static class PipelineReportBuilder

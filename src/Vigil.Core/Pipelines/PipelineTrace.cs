@@ -49,5 +49,5 @@ public sealed record PipelineJudgment(
     string? Source = null,
     DateTimeOffset? At = null);
 
-/// <summary>A stored trace with every judgment of it, oldest first.</summary>
-public sealed record JudgedTrace(PipelineTrace Trace, DateTimeOffset At, IReadOnlyList<PipelineJudgment> Judgments);
+/// <summary>A stored trace with every judgment of it, oldest first, and the LLM judge's faithfulness of its answer when one was asked.</summary>
+public sealed record JudgedTrace(PipelineTrace Trace, DateTimeOffset At, IReadOnlyList<PipelineJudgment> Judgments, double? LlmFaithfulness = null);

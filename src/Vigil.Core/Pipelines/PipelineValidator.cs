@@ -16,7 +16,7 @@ public enum EndToEndSuccess
 public sealed record CompiledStage(string Name, StageKind Kind, StageMetric Metric, StageBar Threshold, TimeSpan Window, StageBar? PerRequest, string? Service);
 
 /// <summary>A validated pipeline, ready to evaluate.</summary>
-public sealed record CompiledPipeline(string Name, IReadOnlyList<CompiledStage> Stages, TimeSpan Window, EndToEndSuccess Success)
+public sealed record CompiledPipeline(string Name, IReadOnlyList<CompiledStage> Stages, TimeSpan Window, EndToEndSuccess Success, JudgeDefinition? Judge = null)
 {
     public CompiledStage? Stage(string name) => Stages.FirstOrDefault(s => s.Name == name);
 }
@@ -71,6 +71,29 @@ public static class PipelineValidator
             default:
                 errors.Add($"success: '{definition.Success}' is not an end-to-end success definition; use 'accepted' (a human accepted the final output) or 'all-stages'");
                 break;
+        }
+
+        if (definition.Judge is { } judge)
+        {
+            if (!Uri.TryCreate(judge.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"judge.endpoint: '{judge.Endpoint}' must be an http(s) address of an OpenAI-compatible API, such as https://api.openai.com/v1");
+            }
+
+            if (string.IsNullOrWhiteSpace(judge.Model))
+            {
+                errors.Add("judge.model: required, the model to ask");
+            }
+
+            if (judge.Samples is < 1 or > 9)
+            {
+                errors.Add($"judge.samples: {judge.Samples} must be from 1 to 9");
+            }
+
+            if (judge.MaxCalls is < 1 or > 1_000_000)
+            {
+                errors.Add($"judge.max_calls: {judge.MaxCalls} must be from 1 to 1,000,000");
+            }
         }
 
         if (definition.Stages is null || definition.Stages.Count == 0)
@@ -182,7 +205,7 @@ public static class PipelineValidator
         }
 
         return errors.Count == 0
-            ? (new CompiledPipeline(definition.Name, stages, window, success), errors)
+            ? (new CompiledPipeline(definition.Name, stages, window, success, definition.Judge), errors)
             : (null, errors);
     }
 

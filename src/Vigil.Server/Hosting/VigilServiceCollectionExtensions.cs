@@ -40,6 +40,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
         services.AddSingleton<Pipelines.PipelineAnalyzer>();
+        services.AddSingleton<Pipelines.LlmJudge>();
         services.AddVigilServing();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();

@@ -6,7 +6,7 @@ namespace Vigil.Server.Pipelines;
 /// Reads a pipeline's traces and judgments from the store and evaluates them: the attribution report, and
 /// <see cref="GetStageMetricAsync"/>, the value of one stage's metric over a window, which is what a monitor on a stage reads.
 /// </summary>
-public sealed class PipelineAnalyzer(IVigilStore store, TimeProvider time)
+public sealed class PipelineAnalyzer(IVigilStore store, TimeProvider time, LlmJudge judge)
 {
     /// <summary>The compiled current revision of a pipeline; NotFound when there is none.</summary>
     public async Task<Result<CompiledPipeline>> LoadAsync(string pipeline, CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ public sealed class PipelineAnalyzer(IVigilStore store, TimeProvider time)
             return Failure.NotFound($"pipeline '{pipeline}' has no stage '{stage}' (its stages: {string.Join(", ", compiled.Stages.Select(s => s.Name))})");
         }
 
-        var evaluator = await EvaluateAsync(compiled, from, to, cancellationToken);
+        var (evaluator, _) = await EvaluateAsync(compiled, from, to, cancellationToken);
         var value = evaluator.Stage(index);
         var definition = compiled.Stages[index];
         return Result<StageMetricReading>.Ok(new StageMetricReading(
@@ -72,30 +72,45 @@ public sealed class PipelineAnalyzer(IVigilStore store, TimeProvider time)
         var to = end ?? time.GetUtcNow();
         var length = window ?? compiled.Window;
         var from = to - length;
-        var current = await EvaluateAsync(compiled, from, to, cancellationToken);
+        var (current, judgeReport) = await EvaluateAsync(compiled, from, to, cancellationToken);
         PipelineEvaluator? reference = null;
         (DateTimeOffset, DateTimeOffset)? referenceWindow = null;
         if (againstPrevious)
         {
             referenceWindow = (from - length, from);
-            reference = await EvaluateAsync(compiled, from - length, from, cancellationToken);
+            (reference, _) = await EvaluateAsync(compiled, from - length, from, cancellationToken);
         }
 
         var orphans = await store.CountOrphanJudgmentsAsync(pipeline, cancellationToken);
-        return Result<PipelineReport>.Ok(PipelineReportBuilder.Build(compiled, (from, to), current, referenceWindow, reference, orphans));
+        return Result<PipelineReport>.Ok(PipelineReportBuilder.Build(compiled, (from, to), current, referenceWindow, reference, orphans) with { Judge = judgeReport });
     }
 
-    private async Task<PipelineEvaluator> EvaluateAsync(CompiledPipeline pipeline, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    /// <summary>
+    /// Evaluates the window's traces. With an LLM judge configured, a generation answer without claim judgments is judged by
+    /// it (within the session's cost cap) before it falls back to the lexical estimate.
+    /// </summary>
+    private async Task<(PipelineEvaluator Evaluator, JudgeReport? Judge)> EvaluateAsync(CompiledPipeline pipeline, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var evaluator = new PipelineEvaluator(pipeline);
+        var generation = pipeline.Stages.FirstOrDefault(s => s.Metric.Kind == StageMetricKind.Faithfulness);
+        var session = pipeline.Judge is { } definition && generation is not null ? judge.Start(definition) : null;
         await foreach (var row in store.ReadJudgedTracesAsync(pipeline.Name, from, to, cancellationToken))
         {
             var stages = VigilJson.Deserialize<List<StageOutput>>(row.Stages) ?? [];
             var judgments = row.Judgments.Select(j => VigilJson.Deserialize<PipelineJudgment>(j)!).ToList();
-            evaluator.Add(new JudgedTrace(new PipelineTrace(row.TraceId, stages, row.At), row.At, judgments));
+            var trace = new PipelineTrace(row.TraceId, stages, row.At);
+            double? llm = null;
+            if (session is not null
+                && stages.FirstOrDefault(s => s.Stage == generation!.Name) is { Output: { } answer } output
+                && !judgments.Any(j => j.Statements is { Count: > 0 }))
+            {
+                llm = await session.JudgeAsync(answer, [.. PipelineEvaluator.ContextOf(trace, output)], generation!.PerRequest!.Value, cancellationToken);
+            }
+
+            evaluator.Add(new JudgedTrace(trace, row.At, judgments, llm));
         }
 
-        return evaluator;
+        return (evaluator, session?.Report());
     }
 
     internal static Failure UnknownPipeline(string pipeline) =>
