@@ -101,6 +101,28 @@ public sealed class OtlpIngestionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OtlpJson_ConfiguredStageAttribute_MapsASpanOfAnotherKindToItsStage()
+    {
+        await _server.ReadAsync<PipelineView>(await _server.PostJsonAsync("/v1/pipelines", """
+            {"name": "tools", "otlp_stage_attribute": "app.step",
+             "stages": [{"name": "lookup", "kind": "custom", "metric": "pass_rate", "threshold": ">= 0.9"}]}
+            """));
+        var json = """
+            {"resourceSpans": [{"resource": {"attributes": [{"key": "vigil.pipeline", "value": {"stringValue": "tools"}}]},
+              "scopeSpans": [{"spans": [
+                {"traceId": "0102030405060708090a0b0c0d0e0f10", "spanId": "0102030405060708", "name": "tool", "startTimeUnixNano": "1764000000000000000",
+                 "status": {"code": 2},
+                 "attributes": [{"key": "openinference.span.kind", "value": {"stringValue": "TOOL"}}, {"key": "app.step", "value": {"stringValue": "lookup"}}]}]}]}]}
+            """;
+
+        var response = await _server.Client.PostAsync("/v1/traces", new StringContent(json, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("{}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var stored = await _server.App.Services.GetRequiredService<IVigilStore>().GetTraceAsync("tools", "0102030405060708090a0b0c0d0e0f10", TestContext.Current.CancellationToken);
+        Assert.Contains("\"passed\":false", stored!.Stages, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OtlpJson_SpansWithoutPipeline_AreReportedAsPartialSuccess()
     {
         var json = """

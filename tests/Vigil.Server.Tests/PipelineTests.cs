@@ -147,6 +147,27 @@ public sealed class PipelineTests : IAsyncLifetime
         await VigilTestServer.ProblemAsync(await _server.Client.GetAsync("/v1/pipelines/qa/stages/nope/metric", TestContext.Current.CancellationToken), 404);
     }
 
+    [Fact]
+    public async Task Traces_StageThatIsAVigilService_LinksItsPredictionsByRequestId()
+    {
+        await using var model = await RemoteModel.StartAsync();
+        await _server.CreateShopAsync(model);
+        var answer = await _server.ReadAsync<Vigil.Server.Api.PredictResponse>(await _server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 10, "country": "DE"}}"""));
+        await _server.App.FlushAsync(TestContext.Current.CancellationToken);
+        await _server.ReadAsync<PipelineView>(await _server.PostJsonAsync("/v1/pipelines", """
+            {"name": "scored", "stages": [{"name": "scorer", "kind": "custom", "metric": "pass_rate", "threshold": ">= 0.9", "service": "shop"}]}
+            """));
+
+        var response = await _server.ReadAsync<TraceBatchResponse>(await _server.PostAsync("/v1/pipelines/scored/traces", new TraceBatch(
+        [
+            new PipelineTrace("a", [new StageOutput("scorer", Passed: true, RequestId: answer.RequestId)]),
+            new PipelineTrace("b", [new StageOutput("scorer", Passed: true, RequestId: "not-a-prediction")]),
+        ])));
+
+        Assert.Equal(2, response.Stored);
+        Assert.Equal(["not-a-prediction"], response.UnlinkedRequestIds);
+    }
+
     private async Task SendWeekAsync(string prefix, int count, Func<int, bool> badRanking, Func<int, bool> unfaithful)
     {
         var traces = Enumerable.Range(0, count).Select(i => Trace($"{prefix}-{i}", !badRanking(i))).ToList();

@@ -25,7 +25,7 @@ public static class OpenInferenceMapper
     /// <summary>The resource or span attribute naming the pipeline a span belongs to.</summary>
     public const string PipelineAttribute = "vigil.pipeline";
 
-    /// <summary>The span attribute naming a stage directly (any span kind; overrides the OpenInference mapping).</summary>
+    /// <summary>The default span attribute naming a stage directly (any span kind; overrides the OpenInference mapping); a pipeline may name another (<c>otlp_stage_attribute</c>).</summary>
     public const string StageAttribute = "vigil.stage";
 
     /// <summary>A validation span's verdict, <c>pass</c> or <c>block</c>; without it an ERROR status means block.</summary>
@@ -45,7 +45,7 @@ public static class OpenInferenceMapper
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(span);
-        if (span.Attributes.TryGetValue(StageAttribute, out var named) && named is string name)
+        if (span.Attributes.TryGetValue(pipeline.StageAttribute, out var named) && named is string name)
         {
             return pipeline.Stage(name);
         }

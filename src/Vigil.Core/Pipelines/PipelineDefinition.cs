@@ -11,13 +11,15 @@ namespace Vigil.Pipelines;
 /// <param name="Window">The default window of every stage's metric and of the report (default 7d).</param>
 /// <param name="Success">The end-to-end success definition: <c>accepted</c> (default: a human accepted the final output) or <c>all-stages</c> (every judged stage met its per-request bar).</param>
 /// <param name="Judge">The LLM judge of the generation stage's faithfulness, when one is configured.</param>
+/// <param name="OtlpStageAttribute">The OpenTelemetry span attribute that names a span's stage directly, for spans the OpenInference kinds do not map (default <c>vigil.stage</c>).</param>
 public sealed record PipelineDefinition(
     string Name,
     IReadOnlyList<PipelineStageDefinition> Stages,
     string? Description = null,
     string? Window = null,
     string? Success = null,
-    JudgeDefinition? Judge = null);
+    JudgeDefinition? Judge = null,
+    string? OtlpStageAttribute = null);
 
 /// <summary>
 /// An LLM judge of faithfulness: any OpenAI-compatible chat completions endpoint (docs/pipelines.md, "LLM judge").

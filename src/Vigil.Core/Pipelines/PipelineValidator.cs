@@ -16,7 +16,7 @@ public enum EndToEndSuccess
 public sealed record CompiledStage(string Name, StageKind Kind, StageMetric Metric, StageBar Threshold, TimeSpan Window, StageBar? PerRequest, string? Service);
 
 /// <summary>A validated pipeline, ready to evaluate.</summary>
-public sealed record CompiledPipeline(string Name, IReadOnlyList<CompiledStage> Stages, TimeSpan Window, EndToEndSuccess Success, JudgeDefinition? Judge = null)
+public sealed record CompiledPipeline(string Name, IReadOnlyList<CompiledStage> Stages, TimeSpan Window, EndToEndSuccess Success, JudgeDefinition? Judge = null, string StageAttribute = OpenInferenceMapper.StageAttribute)
 {
     public CompiledStage? Stage(string name) => Stages.FirstOrDefault(s => s.Name == name);
 }
@@ -71,6 +71,11 @@ public static class PipelineValidator
             default:
                 errors.Add($"success: '{definition.Success}' is not an end-to-end success definition; use 'accepted' (a human accepted the final output) or 'all-stages'");
                 break;
+        }
+
+        if (definition.OtlpStageAttribute is { } attribute && (attribute.Length is 0 or > 128 || attribute.Any(char.IsWhiteSpace)))
+        {
+            errors.Add($"otlp_stage_attribute: '{attribute}' must be an attribute name of 1–128 characters without spaces, such as vigil.stage");
         }
 
         if (definition.Judge is { } judge)
@@ -205,7 +210,7 @@ public static class PipelineValidator
         }
 
         return errors.Count == 0
-            ? (new CompiledPipeline(definition.Name, stages, window, success, definition.Judge), errors)
+            ? (new CompiledPipeline(definition.Name, stages, window, success, definition.Judge, definition.OtlpStageAttribute ?? OpenInferenceMapper.StageAttribute), errors)
             : (null, errors);
     }
 
