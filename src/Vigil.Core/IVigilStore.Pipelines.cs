@@ -35,6 +35,11 @@ public partial interface IVigilStore
     /// <summary>A stored trace, or null.</summary>
     Task<StoredTrace?> GetTraceAsync(string pipeline, string traceId, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the stages of a stored trace (OpenTelemetry spans of one trace arriving in several exports are merged this way); false when it is not stored.</summary>
-    Task<bool> ReplaceTraceStagesAsync(string pipeline, string traceId, string stages, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores <paramref name="trace"/>, or, when its id is already stored, replaces the stored stages with
+    /// <c>merge(stored stages, trace stages)</c> and keeps the earlier time, in one transaction (concurrent merges of one
+    /// trace never lose each other's stages). OpenTelemetry spans of one trace arriving in several exports are joined this
+    /// way. True when the trace was new.
+    /// </summary>
+    Task<bool> MergeTraceAsync(string pipeline, StoredTrace trace, Func<string, string, string> merge, CancellationToken cancellationToken);
 }

@@ -271,17 +271,54 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc />
-    public Task<bool> ReplaceTraceStagesAsync(string pipeline, string traceId, string stages, CancellationToken cancellationToken) =>
-        InTransactionAsync(
-            async (connection, transaction) => await ExecuteAsync(
-                connection,
-                transaction,
-                "UPDATE pipeline_traces SET stages = @stages WHERE pipeline = @pipeline AND trace_id = @trace_id",
-                cancellationToken,
-                ("stages", stages),
-                ("pipeline", pipeline),
-                ("trace_id", traceId)) == 1,
+    public Task<bool> MergeTraceAsync(string pipeline, StoredTrace trace, Func<string, string, string> merge, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        ArgumentNullException.ThrowIfNull(merge);
+        var at = Timestamps.Normalize(trace.At);
+        return InTransactionAsync(
+            async (connection, transaction) =>
+            {
+                var inserted = await ExecuteAsync(
+                    connection,
+                    transaction,
+                    """
+                    INSERT INTO pipeline_traces (pipeline, trace_id, at, stages)
+                    VALUES (@pipeline, @trace_id, @at, @stages)
+                    ON CONFLICT (pipeline, trace_id) DO NOTHING
+                    """,
+                    cancellationToken,
+                    ("pipeline", pipeline),
+                    ("trace_id", trace.TraceId),
+                    ("at", ToDb(at)),
+                    ("stages", trace.Stages));
+                if (inserted == 1)
+                {
+                    return true;
+                }
+
+                var found = await QueryAsync(
+                    connection,
+                    $"SELECT trace_id, at, stages FROM pipeline_traces WHERE pipeline = @pipeline AND trace_id = @trace_id{ForUpdate}",
+                    reader => new StoredTrace(reader.GetString(0), ReadTime(reader, 1), reader.GetString(2)),
+                    cancellationToken,
+                    transaction,
+                    ("pipeline", pipeline),
+                    ("trace_id", trace.TraceId));
+                var stored = found[0];
+                await ExecuteAsync(
+                    connection,
+                    transaction,
+                    "UPDATE pipeline_traces SET stages = @stages, at = @at WHERE pipeline = @pipeline AND trace_id = @trace_id",
+                    cancellationToken,
+                    ("stages", merge(stored.Stages, trace.Stages)),
+                    ("at", ToDb(stored.At < at ? stored.At : at)),
+                    ("pipeline", pipeline),
+                    ("trace_id", trace.TraceId));
+                return false;
+            },
             cancellationToken);
+    }
 
     private static string PipelineTarget(string name) => $"pipelines/{name}";
 

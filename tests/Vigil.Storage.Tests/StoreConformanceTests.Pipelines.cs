@@ -77,14 +77,25 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
-    public async Task ReplaceTraceStages_StoredTrace_IsReplacedElseFalse()
+    public async Task MergeTrace_NewThenExisting_InsertsThenMergesKeepingTheEarlierTime()
     {
-        await Store.WriteTracesAsync("qa", [new StoredTrace("t1", T0, "[1]")], Ct);
+        var first = await Store.MergeTraceAsync("qa", new StoredTrace("t1", T0.AddMinutes(1), "a"), (x, y) => x + y, Ct);
+        var second = await Store.MergeTraceAsync("qa", new StoredTrace("t1", T0, "b"), (x, y) => x + y, Ct);
 
-        Assert.True(await Store.ReplaceTraceStagesAsync("qa", "t1", "[1,2]", Ct));
-        Assert.False(await Store.ReplaceTraceStagesAsync("qa", "t9", "[1,2]", Ct));
-        Assert.Equal(new StoredTrace("t1", T0, "[1,2]"), await Store.GetTraceAsync("qa", "t1", Ct));
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal(new StoredTrace("t1", T0, "ab"), await Store.GetTraceAsync("qa", "t1", Ct));
         Assert.Null(await Store.GetTraceAsync("qa", "t9", Ct));
+    }
+
+    [Fact]
+    public async Task MergeTrace_ConcurrentMergesOfOneTrace_LoseNothing()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Store.MergeTraceAsync("qa", new StoredTrace("t1", T0, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), (x, y) => x + y, Ct)));
+
+        var stored = await Store.GetTraceAsync("qa", "t1", Ct);
+        Assert.Equal("01234567", string.Concat(stored!.Stages.Order()));
     }
 
     private async Task<List<StoredJudgedTrace>> ReadAllAsync(string pipeline, DateTimeOffset from, DateTimeOffset to)

@@ -94,17 +94,13 @@ public static class OtlpEndpoints
             }
 
             var pipeline = loaded.Value!;
-            var traces = OpenInferenceMapper.ToTraces(pipeline, group);
-            foreach (var chunk in traces.Chunk(PipelineInputValidator.MaxBatch))
+            foreach (var trace in OpenInferenceMapper.ToTraces(pipeline, group))
             {
-                var written = await store.WriteTracesAsync(
+                await store.MergeTraceAsync(
                     pipeline.Name,
-                    [.. chunk.Select(t => new StoredTrace(t.TraceId, t.At!.Value, VigilJson.Serialize(t.Stages)))],
+                    new StoredTrace(trace.TraceId, trace.At!.Value, VigilJson.Serialize(trace.Stages)),
+                    (stored, later) => Merge(pipeline, stored, later),
                     ct);
-                foreach (var duplicate in written.Duplicates)
-                {
-                    await MergeAsync(store, pipeline, chunk.First(t => t.TraceId == duplicate), ct);
-                }
             }
         }
 
@@ -119,23 +115,13 @@ public static class OtlpEndpoints
             : Results.Json(new Dictionary<string, object> { ["partialSuccess"] = new Dictionary<string, object> { ["rejectedSpans"] = rejected.ToString(System.Globalization.CultureInfo.InvariantCulture), ["errorMessage"] = message } });
     }
 
-    /// <summary>Adds the stages of <paramref name="later"/> that the stored trace lacks, in pipeline order.</summary>
-    private static async Task MergeAsync(IVigilStore store, CompiledPipeline pipeline, PipelineTrace later, CancellationToken ct)
+    /// <summary>The stored stages plus those of <paramref name="later"/> the stored trace lacks, in pipeline order.</summary>
+    private static string Merge(CompiledPipeline pipeline, string stored, string later)
     {
-        var stored = await store.GetTraceAsync(pipeline.Name, later.TraceId, ct);
-        if (stored is null)
-        {
-            return;
-        }
-
-        var existing = VigilJson.Deserialize<List<StageOutput>>(stored.Stages) ?? [];
-        var merged = existing.Concat(later.Stages.Where(s => existing.All(e => e.Stage != s.Stage)))
-            .OrderBy(s => pipeline.Stages.ToList().FindIndex(p => p.Name == s.Stage))
-            .ToList();
-        if (merged.Count != existing.Count)
-        {
-            await store.ReplaceTraceStagesAsync(pipeline.Name, later.TraceId, VigilJson.Serialize(merged), ct);
-        }
+        var existing = VigilJson.Deserialize<List<StageOutput>>(stored) ?? [];
+        var added = VigilJson.Deserialize<List<StageOutput>>(later) ?? [];
+        var order = pipeline.Stages.Select(s => s.Name).ToList();
+        return VigilJson.Serialize(existing.Concat(added.Where(s => existing.All(e => e.Stage != s.Stage))).OrderBy(s => order.IndexOf(s.Stage)).ToList());
     }
 
     /// <summary>ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1 { int64 rejected_spans = 1; string error_message = 2; } }.</summary>
