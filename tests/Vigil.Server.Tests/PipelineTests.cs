@@ -95,7 +95,7 @@ public sealed class PipelineTests : IAsyncLifetime
         var judged = await _server.ReadAsync<JudgmentBatchResponse>(await _server.PostAsync("/v1/pipelines/qa/judgments", new JudgmentBatch([Judgment("t1", true, true), Judgment("ghost", true, true)])));
         Assert.Equal(2, judged.Stored);
         Assert.Equal(["ghost"], judged.OrphanTraceIds);
-        Assert.Equal(1, judged.OrphansTotal);
+        Assert.Equal(1, (await _server.GetAsync<PipelineReport>("/v1/pipelines/qa/report")).OrphanJudgments);
 
         var negative = await _server.PostJsonAsync("/v1/pipelines/qa/judgments", """{"judgments": [{"trace_id": "t1", "relevance": {"d1": -1}}, {"trace_id": "t2"}]}""");
         var errors = VigilTestServer.Errors(await VigilTestServer.ProblemAsync(negative, 422));

@@ -21,8 +21,8 @@ public sealed record TraceBatchResponse(int Stored, IReadOnlyList<string> Duplic
 /// <summary><c>POST /v1/pipelines/{pipeline}/judgments</c>: up to 1,000 judgments.</summary>
 public sealed record JudgmentBatch(IReadOnlyList<PipelineJudgment> Judgments);
 
-/// <summary>What a judgment batch did: all are stored; <paramref name="Orphans"/> of them name a trace not stored (yet), listed in <paramref name="OrphanTraceIds"/>; <paramref name="OrphansTotal"/> counts the pipeline's orphans.</summary>
-public sealed record JudgmentBatchResponse(int Stored, int Orphans, IReadOnlyList<string> OrphanTraceIds, long OrphansTotal);
+/// <summary>What a judgment batch did: all are stored; <paramref name="Orphans"/> of them name a trace not stored (yet), listed in <paramref name="OrphanTraceIds"/>. The pipeline's total of orphans is in its report (counting it per batch would cost a scan of every judgment).</summary>
+public sealed record JudgmentBatchResponse(int Stored, int Orphans, IReadOnlyList<string> OrphanTraceIds);
 
 /// <summary>A stage metric over a window: what a monitor reads (<c>GET /v1/pipelines/{p}/stages/{s}/metric</c>).</summary>
 public sealed record StageMetricReading(

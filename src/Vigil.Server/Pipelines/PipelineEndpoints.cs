@@ -129,8 +129,7 @@ public static class PipelineEndpoints
             pipeline,
             [.. batch.Judgments.Select(j => new StoredJudgment(j.TraceId, now, VigilJson.Serialize(j with { At = j.At ?? now })))],
             ct);
-        var total = await store.CountOrphanJudgmentsAsync(pipeline, ct);
-        return Results.Json(new JudgmentBatchResponse(result.Stored, result.OrphanTraceIds.Count, result.OrphanTraceIds, total), VigilJson.Options);
+        return Results.Json(new JudgmentBatchResponse(result.Stored, result.OrphanTraceIds.Count, result.OrphanTraceIds), VigilJson.Options);
     }
 
     private static async Task<IResult> ReportAsync(string pipeline, string? window, string? against, DateTimeOffset? end, PipelineAnalyzer analyzer, CancellationToken ct)
