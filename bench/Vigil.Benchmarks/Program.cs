@@ -9,5 +9,10 @@ if (args is ["gateway-host", .. var rest])
     return await GatewayHost.RunAsync(rest);
 }
 
+if (args is ["pipelines-million", .. var pipelineArgs])
+{
+    return await Vigil.Benchmarks.Pipelines.PipelineMillionRun.RunAsync(pipelineArgs);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

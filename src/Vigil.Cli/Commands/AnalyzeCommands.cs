@@ -18,6 +18,7 @@ internal static class AnalyzeCommands
     {
         var analyze = new Command("analyze", "Offline analysis of data files (no server needed)");
         analyze.Add(Drift(context));
+        analyze.Add(Pipelines.AnalyzeRankingCommand.Create(context));
         return analyze;
     }
 

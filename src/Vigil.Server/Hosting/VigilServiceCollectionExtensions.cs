@@ -40,6 +40,8 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<ReleaseController>();
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
+        services.AddSingleton<Pipelines.PipelineAnalyzer>();
+        services.AddSingleton<Pipelines.LlmJudge>();
         services.AddVigilServing();
         services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -103,6 +105,8 @@ public static class VigilServiceCollectionExtensions
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();
+        Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
+        Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
         return app;
     }
 }

@@ -313,6 +313,77 @@ internal static class SchemaMigrations
                     updated_at timestamptz NOT NULL
                 );
                 """),
+        new(6, "pipelines, their revisions, traces and judgments",
+            Sqlite: """
+                CREATE TABLE pipelines (
+                    name       TEXT    NOT NULL PRIMARY KEY,
+                    definition TEXT    NOT NULL,
+                    revision   INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE pipeline_revisions (
+                    name       TEXT    NOT NULL REFERENCES pipelines (name),
+                    revision   INTEGER NOT NULL,
+                    definition TEXT    NOT NULL,
+                    applied_at INTEGER NOT NULL,
+                    PRIMARY KEY (name, revision)
+                );
+
+                CREATE TABLE pipeline_traces (
+                    pipeline    TEXT    NOT NULL,
+                    trace_id    TEXT    NOT NULL,
+                    at          INTEGER NOT NULL,
+                    stages      TEXT    NOT NULL,
+                    PRIMARY KEY (pipeline, trace_id)
+                );
+                CREATE INDEX pipeline_traces_at ON pipeline_traces (pipeline, at);
+
+                CREATE TABLE pipeline_judgments (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    pipeline    TEXT    NOT NULL,
+                    trace_id    TEXT    NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    judgment    TEXT    NOT NULL
+                );
+                CREATE INDEX pipeline_judgments_trace ON pipeline_judgments (pipeline, trace_id, id);
+                """,
+            Postgres: """
+                CREATE TABLE pipelines (
+                    name       text        NOT NULL PRIMARY KEY,
+                    definition text        NOT NULL,
+                    revision   bigint      NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+
+                CREATE TABLE pipeline_revisions (
+                    name       text        NOT NULL REFERENCES pipelines (name),
+                    revision   bigint      NOT NULL,
+                    definition text        NOT NULL,
+                    applied_at timestamptz NOT NULL,
+                    PRIMARY KEY (name, revision)
+                );
+
+                CREATE TABLE pipeline_traces (
+                    pipeline text        NOT NULL,
+                    trace_id text        NOT NULL,
+                    at       timestamptz NOT NULL,
+                    stages   text        NOT NULL,
+                    PRIMARY KEY (pipeline, trace_id)
+                );
+                CREATE INDEX pipeline_traces_at ON pipeline_traces (pipeline, at);
+
+                CREATE TABLE pipeline_judgments (
+                    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    pipeline    text        NOT NULL,
+                    trace_id    text        NOT NULL,
+                    received_at timestamptz NOT NULL,
+                    judgment    text        NOT NULL
+                );
+                CREATE INDEX pipeline_judgments_trace ON pipeline_judgments (pipeline, trace_id, id);
+                """),
     ];
 
     /// <summary>The highest step this Vigil knows.</summary>

@@ -9,7 +9,7 @@ public sealed class DemoScenariosTests
     [Fact]
     public void Defaults_PlayBaselineThenTheBadCanaryThenTheRollout() =>
         Assert.Equal(
-            [DemoScenarios.Baseline, DemoScenarios.BadCanary, DemoScenarios.Rollout],
+            [DemoScenarios.Baseline, DemoScenarios.BadCanary, DemoScenarios.Rollout, DemoScenarios.QaPipeline],
             DemoRunner.DefaultScenarios().Select(s => s.Name));
 
     [Fact]
