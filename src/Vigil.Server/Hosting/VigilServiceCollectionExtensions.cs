@@ -9,6 +9,7 @@ using Vigil.Server.Gateway;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
 using Vigil.Server.Releases;
+using Vigil.Server.Retraining;
 using Vigil.Server.Routing;
 using Vigil.Serving;
 
@@ -39,6 +40,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<ReleaseController>();
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
+        services.AddVigilRetraining();
         services.AddVigilServing();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -100,6 +102,7 @@ public static class VigilServiceCollectionExtensions
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();
+        app.MapRetrainingEndpoints();
         return app;
     }
 }
