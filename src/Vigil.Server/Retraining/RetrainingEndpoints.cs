@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Retraining;
@@ -47,13 +49,38 @@ public static class RetrainingEndpoints
 
     private static async Task<IResult> PutPolicyAsync(string service, HttpContext context, IVigilStore store, TimeProvider time, CancellationToken ct)
     {
-        var (policy, error) = await RequestBody.ReadAsync<RetrainingPolicy>(context.Request, ct);
+        var (document, error) = await RequestBody.ReadDocumentAsync(context.Request, ct);
         if (error is not null)
         {
             return error;
         }
 
-        var errors = policy!.Validate(service);
+        RetrainingPolicy? policy;
+        using (document)
+        {
+            // The template's challenger is left open: "challenger" may be omitted there.
+            var node = JsonNode.Parse(document!.RootElement.GetRawText());
+            if (node?["release_template"] is JsonObject template && !template.ContainsKey("challenger"))
+            {
+                template["challenger"] = null;
+            }
+
+            try
+            {
+                policy = node.Deserialize<RetrainingPolicy>(VigilJson.Options);
+            }
+            catch (JsonException ex)
+            {
+                return Problems.BadRequest($"the body is not a retraining policy{(ex.Path is null ? "" : " at " + ex.Path)}: {ex.Message} (docs/retraining.md shows the shape)");
+            }
+        }
+
+        if (policy is null)
+        {
+            return Problems.BadRequest("the body is JSON null; send a retraining policy object");
+        }
+
+        var errors = policy.Validate(service);
         if (errors.Count > 0)
         {
             return Problems.Validation($"the retraining policy has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}", errors);

@@ -73,7 +73,7 @@ public static class TrainingData
 
     public static async Task WriteCsvAsync(TrainingSet set, Stream stream, CancellationToken ct)
     {
-        await using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default, true);
+        await using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default with { NewLine = "\n" }, true);
         await csv.WriteRecordAsync([.. Columns(set.Service)], ct);
         var width = set.Service.Inputs.Count + 6;
         for (var i = 0; i < set.Rows.Count; i++)
