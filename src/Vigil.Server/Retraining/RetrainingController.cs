@@ -111,7 +111,7 @@ public sealed partial class RetrainingController(
 
     public override void Dispose()
     {
-        _stopping.Dispose();
+        // _stopping is not disposed: it has no timer, and a host stopped twice must still be able to cancel it.
         _tick.Dispose();
         base.Dispose();
     }
