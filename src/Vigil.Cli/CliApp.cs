@@ -63,6 +63,7 @@ public static class CliApp
         root.Add(FlagsCommands.Create(context));
         root.Add(ReleaseCommands.Create(context));
         root.Add(ApplyCommand.Create(context));
+        RetrainCommands.AddTo(root, context);
         root.Add(Demo.DemoCommand.Create());
         return root;
     }
