@@ -12,6 +12,9 @@ public static class DemoScenarios
     /// <summary>A good challenger goes shadow → 1% → 5% → 25% → 50% → promoted over 15 simulated days, with the kill switch midway.</summary>
     public const string Rollout = "rollout";
 
+    /// <summary>The Level-2 story: a drop triggers a retraining that is evaluated, canaried and promoted by itself (docs/retraining.md).</summary>
+    public const string Retraining = "retraining";
+
     /// <summary>The fewest requests per simulated day the rollout accepts: its 1% step of 2 days then sees about 10.</summary>
     public const int MinRolloutRequestsPerDay = 500;
 
@@ -19,7 +22,7 @@ public static class DemoScenarios
     public const int MinCanaryRequestsPerDay = 1_000;
 
     /// <summary>Every scenario, in the order the demo plays them by default.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Baseline, BadCanary, Rollout];
+    public static IReadOnlyList<string> Names { get; } = [Baseline, BadCanary, Rollout, Retraining];
 
     /// <summary>The canonical name of <paramref name="name"/> (<c>baseline</c> is short for <c>baseline-traffic</c>), or null when unknown.</summary>
     public static string? Canonical(string name)
@@ -48,6 +51,7 @@ public static class DemoScenarios
                 Baseline => new BaselineTraffic(),
                 BadCanary => new BadCanaryScenario(),
                 Rollout => new RolloutScenario(),
+                Retraining => new RetrainingLoopScenario(),
                 _ => null,
             };
             if (scenario is not null)

@@ -20,6 +20,7 @@ namespace Vigil.Retraining;
 /// <param name="MaxAttempts">How many times a job interrupted by a server stop is run in all. Default 2.</param>
 /// <param name="Gate">The evaluation gate every new version passes before release.</param>
 /// <param name="ReleaseTemplate">The release plan a passing candidate starts (its challenger left null); null: no automatic release.</param>
+/// <param name="TrainingWindow">Only requests of this last window are trained on and evaluated on (e.g. "30d", so that the model learns the world as it is now); null: every labelled request (at most 1,000,000, newest first).</param>
 public sealed record RetrainingPolicy(
     TrainerSpec Trainer,
     ScheduleTrigger? Schedule = null,
@@ -30,7 +31,8 @@ public sealed record RetrainingPolicy(
     string Label = RetrainingPolicy.DefaultLabel,
     int MaxAttempts = RetrainingPolicy.DefaultMaxAttempts,
     EvaluationGate? Gate = null,
-    ReleasePlan? ReleaseTemplate = null)
+    ReleasePlan? ReleaseTemplate = null,
+    Duration? TrainingWindow = null)
 {
     public const int DefaultMaxPerDay = 4;
     public const string DefaultLabel = "label";
@@ -41,6 +43,9 @@ public sealed record RetrainingPolicy(
     public TimeSpan EffectiveCooldown => (Cooldown ?? DefaultCooldown).Value;
 
     public EvaluationGate EffectiveGate => Gate ?? new EvaluationGate();
+
+    /// <summary>The oldest request trained or evaluated on at <paramref name="now"/>, or null for all.</summary>
+    public DateTimeOffset? DataSince(DateTimeOffset now) => TrainingWindow is { } w ? now - w.Value : null;
 
     /// <summary>Every problem of the policy for <paramref name="service"/> (empty when valid).</summary>
     public IReadOnlyList<string> Validate(string service)
@@ -86,6 +91,11 @@ public sealed record RetrainingPolicy(
         if (MaxAttempts is < 1 or > 10)
         {
             errors.Add("max_attempts: must be between 1 and 10");
+        }
+
+        if (TrainingWindow is { } w && w.Value <= TimeSpan.Zero)
+        {
+            errors.Add("training_window: must be positive, e.g. \"30d\"");
         }
 
         errors.AddRange(EffectiveGate.Validate());

@@ -41,7 +41,7 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
         var label = policy?.Label ?? RetrainingPolicy.DefaultLabel;
         var aliases = await store.GetAliasesAsync(service, ct);
         var now = time.GetUtcNow();
-        var report = await BuildAsync(definition, candidate, aliases.Champion, gate, label, now, ct);
+        var report = await BuildAsync(definition, candidate, aliases.Champion, gate, label, now, policy?.DataSince(now), ct);
         var saved = await store.SaveEvaluationAsync(report, new AuditContext(actor, now, $"version {version} {report.Decision}: {string.Join("; ", report.Reasons)}"), ct);
         if (saved.IsSuccess)
         {
@@ -52,7 +52,7 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
     }
 
     private async Task<EvaluationReport> BuildAsync(
-        ServiceDefinition service, ModelVersion candidate, int? championNumber, EvaluationGate gate, string label, DateTimeOffset now, CancellationToken ct)
+        ServiceDefinition service, ModelVersion candidate, int? championNumber, EvaluationGate gate, string label, DateTimeOffset now, DateTimeOffset? since, CancellationToken ct)
     {
         EvaluationReport Inconclusive(string reason, int rows = 0) =>
             new(service.Name, candidate.Number, championNumber, EvaluationReport.Inconclusive, [reason], null, [], rows, null, null, now);
@@ -72,7 +72,7 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
             return Inconclusive($"version {candidate.Number} is the champion");
         }
 
-        var set = await TrainingData.LoadAsync(store, service, label, gate, DataPart.Holdout, null, null, MaxHoldoutRows * 5, ct);
+        var set = await TrainingData.LoadAsync(store, service, label, gate, DataPart.Holdout, since, null, MaxHoldoutRows * 5, ct);
         if (set.Rows.Count > MaxHoldoutRows)
         {
             set = set with { Rows = [.. set.Rows.Take(MaxHoldoutRows)], Inputs = [.. set.Inputs.Take(MaxHoldoutRows)], Labels = [.. set.Labels.Take(MaxHoldoutRows)] };
@@ -80,7 +80,7 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
 
         if (set.Rows.Count == 0)
         {
-            return Inconclusive(TrainingData.NoData(service.Name, label, null));
+            return Inconclusive(TrainingData.NoData(service.Name, label, since));
         }
 
         var championVersion = await store.GetVersionAsync(service.Name, champion, ct);
@@ -132,6 +132,21 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
     }
 
     private async Task<Result<double[]>> ReplayAsync(ServiceDefinition service, ModelVersion version, TrainingSet set, CancellationToken ct)
+    {
+        // The serving side may unload a backend it does not route to while the replay uses it: load it again and start over.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await ReplayOnceAsync(service, version, set, ct);
+            }
+            catch (ObjectDisposedException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task<Result<double[]>> ReplayOnceAsync(ServiceDefinition service, ModelVersion version, TrainingSet set, CancellationToken ct)
     {
         var loaded = await backends.GetAsync(service, version, ct);
         if (!loaded.IsSuccess)

@@ -125,15 +125,22 @@ public sealed partial class JobRunner(
             ["data_from"] = model.Metadata.GetValueOrDefault("data_from"),
             ["data_to"] = model.Metadata.GetValueOrDefault("data_to"),
         };
-        await FinishAsync(jobId, j => j with { Status = JobStatus.Succeeded, Version = version, FinishedAt = time.GetUtcNow(), Details = details.ToJsonString() },
-            RetrainActions.JobSucceeded, $"registered version {version}", ct);
-        var (report, releaseId, message) = await handsOff.RunAsync(service, version.Value, jobId, ct);
-        await LogAsync(jobId, message);
-        if (report is not null || releaseId is not null)
+
+        // The job stays running through the evaluation (so the controller does not evaluate its version a second time);
+        // it succeeds once its model is registered, whatever the evaluation decides.
+        var message = $"registered version {version}";
+        try
         {
-            details["evaluation"] = report?.Decision;
+            var (report, releaseId, said) = await handsOff.RunAsync(service, version.Value, jobId, ct);
+            message = said;
+            await LogAsync(jobId, said);
+            details["evaluation"] = report?.Decision ?? "not evaluated";
             details["release"] = releaseId;
-            await FinishAsync(jobId, j => j with { Details = details.ToJsonString() }, RetrainActions.JobSucceeded, message, ct, onlyActive: false);
+        }
+        finally
+        {
+            await FinishAsync(jobId, j => j with { Status = JobStatus.Succeeded, Version = version, FinishedAt = time.GetUtcNow(), Details = details.ToJsonString() },
+                RetrainActions.JobSucceeded, message, CancellationToken.None);
         }
     }
 
@@ -145,12 +152,12 @@ public sealed partial class JobRunner(
         LogJobFailed(logger, jobId, error);
     }
 
-    private async Task FinishAsync(string jobId, Func<RetrainJob, RetrainJob> change, string action, string reason, CancellationToken ct, bool onlyActive = true)
+    private async Task FinishAsync(string jobId, Func<RetrainJob, RetrainJob> change, string action, string reason, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var job = await store.GetJobAsync(jobId, ct);
-            if (job is null || (onlyActive && !job.IsActive))
+            if (job is null || !job.IsActive)
             {
                 return;
             }
@@ -169,10 +176,11 @@ public sealed partial class JobRunner(
     private async Task<Result<TrainedModel?>> TrainAsync(RetrainJob job, ServiceDefinition service, RetrainingPolicy policy, CancellationToken ct)
     {
         var gate = policy.EffectiveGate;
-        var set = await TrainingData.LoadAsync(store, service, policy.Label, gate, DataPart.Train, null, null, TrainingData.MaxRows, ct);
+        var since = policy.DataSince(time.GetUtcNow());
+        var set = await TrainingData.LoadAsync(store, service, policy.Label, gate, DataPart.Train, since, null, TrainingData.MaxRows, ct);
         if (set.Rows.Count == 0)
         {
-            return Failure.Invalid(TrainingData.NoData(service.Name, policy.Label, null));
+            return Failure.Invalid(TrainingData.NoData(service.Name, policy.Label, since));
         }
 
         await LogAsync(job.Id, $"training data: {set.Rows.Count} labelled rows ({set.Positives} positive) from {set.From:u} to {set.To:u}; the {gate.HoldoutFraction:P0} holdout is kept out for evaluation");

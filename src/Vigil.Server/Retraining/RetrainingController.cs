@@ -146,6 +146,13 @@ public sealed partial class RetrainingController(
                 continue; // queued jobs start below; webhook jobs wait for their external system across restarts
             }
 
+            // The model may have been registered before the stop: then the job is completed, not trained again.
+            if ((await store.ListVersionsAsync(job.Service, ct)).FirstOrDefault(v => v.Metadata.GetValueOrDefault("job_id") == job.Id) is { } registered)
+            {
+                await runner.CompleteAsync(job.Id, job.Service, new TrainedModel(null, registered.Metadata, null, registered.Number), ct);
+                continue;
+            }
+
             var policy = (await store.GetRetrainingPolicyAsync(job.Service, ct))?.Policy;
             var maxAttempts = policy?.MaxAttempts ?? 1;
             var now = time.GetUtcNow();
