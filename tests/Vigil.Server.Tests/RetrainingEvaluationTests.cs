@@ -57,6 +57,35 @@ public sealed class RetrainingEvaluationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GoldenSet_IsScoredByBothModels_AndACandidateWorseOnItIsRefused_EvenWithNoSegmentGated()
+    {
+        var random = new Random(5);
+        var lines = new List<string> { "price,country,tenure,subscriber,label" };
+        for (var i = 0; i < 300; i++)
+        {
+            var price = Math.Round(random.NextDouble() * 1000, 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            lines.Add($"{price},FR,{i % 40},{(i % 2 == 0 ? "true" : "")},{(random.NextDouble() < ScoringModel.Truth(double.Parse(price, System.Globalization.CultureInfo.InvariantCulture)) ? 1 : 0)}");
+        }
+
+        var golden = Path.Combine(_h.Server.Directory, "golden-fr.csv");
+        await File.WriteAllLinesAsync(golden, lines, RetrainingHarness.Ct);
+        await _h.PutPolicyAsync(System.Text.Json.JsonSerializer.Serialize(new { trainer = new { kind = "mlnet" }, gate = new { segments = Array.Empty<string>(), golden_set = golden } }));
+        var better = await _h.RegisterAsync("better");
+        var blind = await _h.RegisterAsync("blind-in-fr");
+
+        var passed = await _h.Server.ReadAsync<EvaluationReport>(await _h.Server.PostJsonAsync($"/v1/services/shop/versions/{better.Number}/evaluation", "{}"));
+        var refused = await _h.Server.ReadAsync<EvaluationReport>(await _h.Server.PostJsonAsync($"/v1/services/shop/versions/{blind.Number}/evaluation", "{}"));
+
+        Assert.Equal(EvaluationReport.Passed, passed.Decision);
+        Assert.Equal(300, passed.Golden!.Rows);
+        Assert.Empty(refused.Segments);
+        Assert.Equal(EvaluationReport.Failed, refused.Decision);
+        Assert.False(refused.Golden!.Passed);
+        Assert.Equal(0.5, refused.Golden.Candidate.Auc, 6);
+        Assert.Contains(refused.Reasons, r => r.StartsWith("golden set (300 rows)", StringComparison.Ordinal) && r.Contains("worse than", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task NewVersion_RegisteredByHand_IsEvaluatedOnTheNextTick()
     {
         var better = await _h.RegisterAsync("better");

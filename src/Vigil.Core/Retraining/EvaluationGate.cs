@@ -12,6 +12,7 @@ namespace Vigil.Retraining;
 /// <param name="MinRows">Fewest holdout rows for a decision; fewer gives an inconclusive report (not released). Default 100.</param>
 /// <param name="MinSegmentRows">Segments with fewer rows (or a single class) are reported but not gated. Default 30.</param>
 /// <param name="HoldoutFraction">Share of labelled requests held out from training for evaluation, chosen by hash of the request id. Default 0.2.</param>
+/// <param name="GoldenSet">Optional: a CSV file on the server (a column per feature, named as in the schema, and <c>label</c>: 1/0 or true/false), a fixed set both models are also scored on; its AUC may not drop by more than <paramref name="MaxAucDrop"/>.</param>
 public sealed record EvaluationGate(
     string PrimaryMetric = "auc",
     double MaxAucDrop = 0.005,
@@ -19,7 +20,8 @@ public sealed record EvaluationGate(
     IReadOnlyList<string>? Segments = null,
     int MinRows = 100,
     int MinSegmentRows = 30,
-    double HoldoutFraction = 0.2)
+    double HoldoutFraction = 0.2,
+    string? GoldenSet = null)
 {
     public IReadOnlyList<string> Validate()
     {
@@ -37,6 +39,11 @@ public sealed record EvaluationGate(
         if (MinRows < 1 || MinSegmentRows < 1)
         {
             errors.Add("gate.min_rows and gate.min_segment_rows: at least 1");
+        }
+
+        if (GoldenSet is not null && string.IsNullOrWhiteSpace(GoldenSet))
+        {
+            errors.Add("gate.golden_set: the path of a CSV file on the server, or leave it out");
         }
 
         if (HoldoutFraction is <= 0 or >= 1)

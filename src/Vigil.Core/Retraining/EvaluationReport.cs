@@ -47,6 +47,7 @@ public sealed record SliceComparison(string Name, int Rows, int Positives, Model
 /// <param name="HoldoutFrom">Oldest request replayed.</param>
 /// <param name="HoldoutTo">Newest request replayed.</param>
 /// <param name="EvaluatedAt">When.</param>
+/// <param name="Golden">Both models on the policy's fixed golden set, when it has one.</param>
 public sealed record EvaluationReport(
     string Service,
     int Version,
@@ -58,7 +59,8 @@ public sealed record EvaluationReport(
     int HoldoutRows,
     DateTimeOffset? HoldoutFrom,
     DateTimeOffset? HoldoutTo,
-    DateTimeOffset EvaluatedAt)
+    DateTimeOffset EvaluatedAt,
+    SliceComparison? Golden = null)
 {
     public const string Passed = "passed";
     public const string Failed = "failed";
@@ -72,6 +74,27 @@ public static class EvaluationJudge
 {
     /// <summary>Decides: overall AUC drop, each gated segment's AUC drop, and the primary metric strictly better.</summary>
     public static (string Decision, List<string> Reasons, SliceComparison Overall, List<SliceComparison> Segments) Judge(
+        EvaluationGate gate, SliceComparison overall, IReadOnlyList<SliceComparison> segments) => Judge(gate, overall, segments, null).Result;
+
+    /// <summary>As above, with the golden set: its AUC may not drop by more than the overall limit either.</summary>
+    public static ((string Decision, List<string> Reasons, SliceComparison Overall, List<SliceComparison> Segments) Result, SliceComparison? Golden) Judge(
+        EvaluationGate gate, SliceComparison overall, IReadOnlyList<SliceComparison> segments, SliceComparison? golden)
+    {
+        var result = JudgeHoldout(gate, overall, segments);
+        if (golden is null || result.Decision == EvaluationReport.Inconclusive)
+        {
+            return (result, golden);
+        }
+
+        var gated = golden.Positives > 0 && golden.Positives < golden.Rows;
+        var ok = !gated || golden.Champion.Auc - golden.Candidate.Auc <= gate.MaxAucDrop + 1e-12;
+        result.Reasons.Add($"golden set ({golden.Rows} rows): AUC {golden.Candidate.Auc:0.0000} vs champion {golden.Champion.Auc:0.0000}: "
+            + (!gated ? "not gated (one class)" : ok ? "within" : "worse than") + (gated ? $" the allowed drop of {gate.MaxAucDrop}" : ""));
+        var decision = ok ? result.Decision : EvaluationReport.Failed;
+        return ((decision, result.Reasons, result.Overall, result.Segments), golden with { Gated = gated, Passed = ok });
+    }
+
+    private static (string Decision, List<string> Reasons, SliceComparison Overall, List<SliceComparison> Segments) JudgeHoldout(
         EvaluationGate gate, SliceComparison overall, IReadOnlyList<SliceComparison> segments)
     {
         var reasons = new List<string>();

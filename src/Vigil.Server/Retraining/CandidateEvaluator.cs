@@ -114,8 +114,27 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
             }
         }
 
-        var (decision, reasons, judgedOverall, judgedSegments) = EvaluationJudge.Judge(gate, overall, segments);
-        return new EvaluationReport(service.Name, candidate.Number, champion, decision, reasons, judgedOverall, judgedSegments, set.Rows.Count, set.From, set.To, now);
+        SliceComparison? golden = null;
+        if (gate.GoldenSet is { } goldenPath)
+        {
+            var goldenSet = GoldenSet.Read(service, goldenPath);
+            if (!goldenSet.IsSuccess)
+            {
+                return Inconclusive($"the golden set could not be read: {goldenSet.Failure!.Message}", set.Rows.Count);
+            }
+
+            var goldenCandidate = await ReplayAsync(service, candidate, goldenSet.Value!, ct);
+            var goldenChampion = await ReplayAsync(service, championVersion!, goldenSet.Value!, ct);
+            if (!goldenCandidate.IsSuccess || !goldenChampion.IsSuccess)
+            {
+                return Inconclusive($"the golden set could not be replayed: {(goldenCandidate.Failure ?? goldenChampion.Failure)!.Message}", set.Rows.Count);
+            }
+
+            golden = Compare("golden", Enumerable.Range(0, goldenSet.Value!.Rows.Count).ToList(), goldenSet.Value, goldenCandidate.Value!, goldenChampion.Value!);
+        }
+
+        var ((decision, reasons, judgedOverall, judgedSegments), judgedGolden) = EvaluationJudge.Judge(gate, overall, segments, golden);
+        return new EvaluationReport(service.Name, candidate.Number, champion, decision, reasons, judgedOverall, judgedSegments, set.Rows.Count, set.From, set.To, now, judgedGolden);
     }
 
     private static SliceComparison Compare(string name, List<int> rows, TrainingSet set, double[] candidate, double[] champion)
