@@ -45,12 +45,20 @@ public static class Maturity
             next.Add($"set a retraining policy with a schedule, a data trigger or the performance trigger: vigil retrain policy set {service} FILE");
         }
 
-        // Candidates: every version after the first one registered in the window.
-        var candidates = versions.Skip(1).Where(v => v.CreatedAt >= since).ToList();
+        // Candidates: every version after the first, registered in the window since the retraining policy was first set
+        // (evaluation runs for services with a policy; earlier versions are counted apart).
+        var policySet = (await store.QueryAuditAsync(new AuditQuery(Service: service, Action: RetrainActions.PolicySet, Limit: AuditQuery.MaxLimit), ct))
+            .Select(e => (DateTimeOffset?)e.At).LastOrDefault();
+        var from = policySet is { } first && first > since ? first : since;
+        var candidates = versions.Skip(1).Where(v => v.CreatedAt >= from).ToList();
+        var before = policy is null ? 0 : versions.Skip(1).Count(v => v.CreatedAt >= since && v.CreatedAt < from);
         var evaluated = candidates.Count(v => evaluations.Contains(v.Number));
         var allEvaluated = policy is not null && (candidates.Count == 0 || evaluated == candidates.Count);
         checks.Add(new MaturityCheck("Was every candidate evaluated automatically against the champion?", allEvaluated,
-            $"{evaluated} of {candidates.Count} candidates registered in the last 90 days have an evaluation report" + (policy is null ? " (evaluation runs for services with a retraining policy)" : "")));
+            policy is null
+                ? $"no retraining policy: none of {candidates.Count} candidates registered in the last 90 days was evaluated automatically"
+                : $"{evaluated} of {candidates.Count} candidates registered since the retraining policy was set ({policySet:yyyy-MM-dd}) have an evaluation report"
+                    + (before > 0 ? $"; {before} earlier candidate(s) predate the policy" : "")));
         if (!allEvaluated)
         {
             next.Add("evaluate every candidate against the champion: a retraining policy turns the evaluation harness on for every new version");
