@@ -64,6 +64,7 @@ public static class CliApp
         root.Add(ReleaseCommands.Create(context));
         root.Add(ApplyCommand.Create(context));
         root.Add(PipelinesCommands.Create(context));
+        RetrainCommands.AddTo(root, context);
         root.Add(Demo.DemoCommand.Create());
         return root;
     }

@@ -24,6 +24,7 @@ internal static class ModelsCommands
         models.Add(AliasAction(context, "rollback", "Swap champion and previous-champion (a rollback can itself be rolled back)", promote: false));
         models.Add(Alias(context));
         models.Add(History(context));
+        models.Add(RetrainCommands.Eval(context));
         return models;
     }
 

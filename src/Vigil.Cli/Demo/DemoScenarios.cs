@@ -14,6 +14,8 @@ public static class DemoScenarios
 
     /// <summary>A four-stage QA pipeline where ranking degrades in week two; the report names ranking first.</summary>
     public const string QaPipeline = "qa-pipeline";
+    /// <summary>The Level-2 story: a drop triggers a retraining that is evaluated, canaried and promoted by itself (docs/retraining.md).</summary>
+    public const string Retraining = "retraining";
 
     /// <summary>The fewest requests per simulated day the rollout accepts: its 1% step of 2 days then sees about 10.</summary>
     public const int MinRolloutRequestsPerDay = 500;
@@ -22,7 +24,7 @@ public static class DemoScenarios
     public const int MinCanaryRequestsPerDay = 1_000;
 
     /// <summary>Every scenario, in the order the demo plays them by default.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Baseline, BadCanary, Rollout, QaPipeline];
+    public static IReadOnlyList<string> Names { get; } = [Baseline, BadCanary, Rollout, QaPipeline, Retraining];
 
     /// <summary>The canonical name of <paramref name="name"/> (<c>baseline</c> is short for <c>baseline-traffic</c>), or null when unknown.</summary>
     public static string? Canonical(string name)
@@ -52,6 +54,7 @@ public static class DemoScenarios
                 BadCanary => new BadCanaryScenario(),
                 Rollout => new RolloutScenario(),
                 QaPipeline => new QaPipelineScenario(),
+                Retraining => new RetrainingLoopScenario(),
                 _ => null,
             };
             if (scenario is not null)

@@ -10,6 +10,7 @@ using Vigil.Server.Gateway;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
 using Vigil.Server.Releases;
+using Vigil.Server.Retraining;
 using Vigil.Server.Routing;
 using Vigil.Serving;
 
@@ -42,6 +43,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService<KeyRingRefresher>();
         services.AddSingleton<Pipelines.PipelineAnalyzer>();
         services.AddSingleton<Pipelines.LlmJudge>();
+        services.AddVigilRetraining();
         services.AddVigilServing();
         services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -107,6 +109,7 @@ public static class VigilServiceCollectionExtensions
         app.MapReleaseEndpoints();
         Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
         Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
+        app.MapRetrainingEndpoints();
         return app;
     }
 }

@@ -384,6 +384,85 @@ internal static class SchemaMigrations
                 );
                 CREATE INDEX pipeline_judgments_trace ON pipeline_judgments (pipeline, trace_id, id);
                 """),
+        new(8, "retraining policies, jobs and evaluations",
+            Sqlite: """
+                CREATE TABLE retraining_policies (
+                    service    TEXT    NOT NULL PRIMARY KEY REFERENCES services (name),
+                    definition TEXT    NOT NULL,
+                    revision   INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE retrain_jobs (
+                    id          TEXT    NOT NULL PRIMARY KEY,
+                    service     TEXT    NOT NULL REFERENCES services (name),
+                    status      TEXT    NOT NULL,
+                    active      INTEGER NOT NULL,
+                    cause       TEXT    NOT NULL,
+                    trainer     TEXT    NOT NULL,
+                    attempt     INTEGER NOT NULL,
+                    coalesced   INTEGER NOT NULL,
+                    version     INTEGER,
+                    error       TEXT,
+                    details     TEXT,
+                    log         TEXT    NOT NULL,
+                    revision    INTEGER NOT NULL,
+                    created_at  INTEGER NOT NULL,
+                    started_at  INTEGER,
+                    finished_at INTEGER
+                );
+                CREATE UNIQUE INDEX retrain_jobs_one_active ON retrain_jobs (service) WHERE active = 1;
+                CREATE INDEX retrain_jobs_service ON retrain_jobs (service, created_at);
+
+                CREATE TABLE evaluations (
+                    service    TEXT    NOT NULL,
+                    version    INTEGER NOT NULL,
+                    passed     INTEGER NOT NULL,
+                    report     TEXT    NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (service, version),
+                    FOREIGN KEY (service, version) REFERENCES model_versions (service, number)
+                );
+                """,
+            Postgres: """
+                CREATE TABLE retraining_policies (
+                    service    text        NOT NULL PRIMARY KEY REFERENCES services (name),
+                    definition text        NOT NULL,
+                    revision   bigint      NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+
+                CREATE TABLE retrain_jobs (
+                    id          text        NOT NULL PRIMARY KEY,
+                    service     text        NOT NULL REFERENCES services (name),
+                    status      text        NOT NULL,
+                    active      boolean     NOT NULL,
+                    cause       text        NOT NULL,
+                    trainer     text        NOT NULL,
+                    attempt     integer     NOT NULL,
+                    coalesced   integer     NOT NULL,
+                    version     integer,
+                    error       text,
+                    details     text,
+                    log         text        NOT NULL,
+                    revision    bigint      NOT NULL,
+                    created_at  timestamptz NOT NULL,
+                    started_at  timestamptz,
+                    finished_at timestamptz
+                );
+                CREATE UNIQUE INDEX retrain_jobs_one_active ON retrain_jobs (service) WHERE active;
+                CREATE INDEX retrain_jobs_service ON retrain_jobs (service, created_at);
+
+                CREATE TABLE evaluations (
+                    service    text        NOT NULL,
+                    version    integer     NOT NULL,
+                    passed     boolean     NOT NULL,
+                    report     text        NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    PRIMARY KEY (service, version),
+                    FOREIGN KEY (service, version) REFERENCES model_versions (service, number)
+                );
+                """),
     ];
 
     /// <summary>The highest step this Vigil knows.</summary>

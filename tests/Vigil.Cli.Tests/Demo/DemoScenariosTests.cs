@@ -7,9 +7,9 @@ namespace Vigil.Cli.Tests.Demo;
 public sealed class DemoScenariosTests
 {
     [Fact]
-    public void Defaults_PlayBaselineThenTheBadCanaryThenTheRollout() =>
+    public void Defaults_PlayBaselineThenTheBadCanaryThenTheRolloutThenTheRetrainingLoop() =>
         Assert.Equal(
-            [DemoScenarios.Baseline, DemoScenarios.BadCanary, DemoScenarios.Rollout, DemoScenarios.QaPipeline],
+            [DemoScenarios.Baseline, DemoScenarios.BadCanary, DemoScenarios.Rollout, DemoScenarios.QaPipeline, DemoScenarios.Retraining],
             DemoRunner.DefaultScenarios().Select(s => s.Name));
 
     [Fact]
