@@ -62,6 +62,7 @@ public static class CliApp
         root.Add(AnalyzeCommands.Create(context));
         root.Add(FlagsCommands.Create(context));
         root.Add(ReleaseCommands.Create(context));
+        root.Add(BacktestCommand.Create(context));
         root.Add(ApplyCommand.Create(context));
         root.Add(Demo.DemoCommand.Create());
         return root;
