@@ -72,6 +72,10 @@ internal static class TrafficReplay
             }
 
             Span<char> chars = stackalloc char[64];
+            Span<char> text = stackalloc char[256];
+            var clock = new TimestampCache();
+            var pool = new Dictionary<string, string>(StringComparer.Ordinal);
+            var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
             long row = 0;
             while (reader.Read())
             {
@@ -83,7 +87,7 @@ internal static class TrafficReplay
                 }
 
                 var stamp = reader.GetSpan(timestampIndex);
-                if (!TryParseTimestamp(stamp, chars, out var timestamp))
+                if (!clock.TryParse(stamp, chars, out var timestamp))
                 {
                     throw new DataFileException($"{path}: row {row}: timestamp '{Encoding.UTF8.GetString(stamp)}' is not ISO 8601 (2026-11-01T14:00:00Z) or Unix seconds");
                 }
@@ -124,7 +128,7 @@ internal static class TrafficReplay
                     }
                     else
                     {
-                        window.Categorical(feature).Add(Encoding.UTF8.GetString(cell));
+                        window.Categorical(feature).Add(Intern(cell, text, pool, lookup));
                     }
                 }
 
@@ -153,6 +157,86 @@ internal static class TrafficReplay
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new DataFileException($"{path}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Category values repeat: decode each distinct one once (up to 100,000 kept).</summary>
+    private static string Intern(ReadOnlySpan<byte> utf8, Span<char> buffer, Dictionary<string, string> pool, Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> lookup)
+    {
+        if (utf8.Length > buffer.Length)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        var chars = buffer[..Encoding.UTF8.GetChars(utf8, buffer)];
+        if (lookup.TryGetValue(chars, out var value))
+        {
+            return value;
+        }
+
+        value = chars.ToString();
+        if (pool.Count < 100_000)
+        {
+            pool[value] = value;
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// Timestamps of consecutive rows share their first 19 characters (up to the second) most of the time: that part is
+    /// parsed once, and only a fraction of a second and a trailing Z are parsed per row. Anything else goes to
+    /// <see cref="DateTimeOffset.TryParse(ReadOnlySpan{char}, IFormatProvider?, DateTimeStyles, out DateTimeOffset)"/>.
+    /// </summary>
+    private sealed class TimestampCache
+    {
+        private readonly byte[] _prefix = new byte[19];
+        private DateTimeOffset _second;
+        private bool _valid;
+
+        public bool TryParse(ReadOnlySpan<byte> utf8, Span<char> chars, out DateTimeOffset timestamp)
+        {
+            if (utf8.Length >= 20 && utf8[10] == (byte)'T' && utf8[^1] == (byte)'Z')
+            {
+                if (!_valid || !utf8[..19].SequenceEqual(_prefix))
+                {
+                    if (!TryParseTimestamp(utf8[..19], chars, out _second))
+                    {
+                        _valid = false;
+                        return TryParseTimestamp(utf8, chars, out timestamp);
+                    }
+
+                    utf8[..19].CopyTo(_prefix);
+                    _valid = true;
+                }
+
+                var rest = utf8[19..^1];
+                if (rest.IsEmpty)
+                {
+                    timestamp = _second;
+                    return true;
+                }
+
+                if (rest[0] == (byte)'.' && rest.Length is > 1 and <= 8)
+                {
+                    long ticks = 0;
+                    var ok = true;
+                    for (var i = 1; i < 8; i++)
+                    {
+                        var digit = i < rest.Length ? rest[i] - '0' : 0;
+                        ok &= digit is >= 0 and <= 9;
+                        ticks = (ticks * 10) + digit;
+                    }
+
+                    if (ok)
+                    {
+                        timestamp = _second.AddTicks(ticks);
+                        return true;
+                    }
+                }
+            }
+
+            return TryParseTimestamp(utf8, chars, out timestamp);
         }
     }
 

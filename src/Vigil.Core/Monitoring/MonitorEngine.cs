@@ -72,17 +72,23 @@ public sealed class MonitorEngine
         }
 
         var events = new List<AlertEvent>();
-        var cache = new Dictionary<TimeSpan, (WindowProfiles? Current, WindowProfiles? Previous, Dictionary<string, ProfileDrift> Drifts)>();
+        var cache = new Dictionary<TimeSpan, (WindowProfiles? Current, WindowProfiles? Previous, Dictionary<string, ProfileDrift?> Drifts)>();
         var schemaFiring = new HashSet<string>(StringComparer.Ordinal);
         // Schema monitors first so inhibition sees this tick's state.
         foreach (var monitor in _monitors.OrderBy(m => m.Metric == "schema_violation_rate" ? 0 : 1))
         {
             if (!cache.TryGetValue(monitor.Window.Value, out var windows))
             {
-                var current = WindowProfiles.MergeAll(_recent.Where(w => w.Start >= closed.End - monitor.Window.Value));
-                var previous = WindowProfiles.MergeAll(_recent.Where(w => w.Start < closed.End - monitor.Window.Value && w.Start >= closed.End - monitor.Window.Value - monitor.Window.Value));
-                windows = (current, previous, Drifts(current));
-                cache[monitor.Window.Value] = windows;
+                // Merge only the profiles some monitor of this window length reads.
+                var length = monitor.Window.Value;
+                var readers = _monitors.Where(m => m.Window.Value == length).ToArray();
+                bool Wanted(string feature) => readers.Any(m => Reads(m, feature));
+                var current = WindowProfiles.MergeAll(_recent.Where(w => w.Start >= closed.End - length), Wanted);
+                var previous = readers.Any(m => m.Comparison == MonitorComparison.ChangeVsPrevious)
+                    ? WindowProfiles.MergeAll(_recent.Where(w => w.Start < closed.End - length && w.Start >= closed.End - length - length), Wanted)
+                    : null;
+                windows = (current, previous, new Dictionary<string, ProfileDrift?>(StringComparer.Ordinal));
+                cache[length] = windows;
             }
 
             foreach (var subject in Subjects(monitor, windows.Current))
@@ -103,7 +109,7 @@ public sealed class MonitorEngine
                     events.Add(new AlertEvent(
                         monitor.Name, monitor.Layer, subject, monitor.Severity, before.State, after.State, now, after.FirstBadWindowStart,
                         after.FiredAt, after.TimeToDetectSeconds, after.Value, monitor.Threshold,
-                        Summary(monitor, subject, after.Value, windows.Drifts.GetValueOrDefault(subject)), inhibited,
+                        Summary(monitor, subject, after.Value, closed, windows.Current is null || subject == "*" ? null : Drift(subject, windows.Current, windows.Drifts)), inhibited,
                         monitor.Actions ?? [MonitorAction.Notify]));
                 }
             }
@@ -129,26 +135,40 @@ public sealed class MonitorEngine
         return names.Where(n => n.StartsWith('@') == output).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
     }
 
-    private Dictionary<string, ProfileDrift> Drifts(WindowProfiles? current)
+    /// <summary>Whether <paramref name="monitor"/> reads the profile of <paramref name="feature"/>.</summary>
+    private static bool Reads(MonitorDefinition monitor, string feature) => monitor.Metric switch
     {
-        var drifts = new Dictionary<string, ProfileDrift>(StringComparer.Ordinal);
-        if (current is null)
+        "schema_violation_rate" or "error_rate" or "request_count" => false,
+        "latency_p99_ms" => feature == MonitorMetrics.LatencyMs,
+        _ when monitor.Feature == MonitorDefinition.AnyFeature => feature.StartsWith('@') == (monitor.Layer == MonitorLayer.Output),
+        _ => feature == monitor.Feature,
+    };
+
+    /// <summary>The drift of <paramref name="feature"/>, computed once per window and cached in <paramref name="drifts"/>.</summary>
+    private ProfileDrift? Drift(string feature, WindowProfiles window, Dictionary<string, ProfileDrift?> drifts)
+    {
+        if (!drifts.TryGetValue(feature, out var drift))
         {
-            return drifts;
+            drift = window.Profiles.TryGetValue(feature, out var profile) && _baseline.TryGetValue(feature, out var baseline)
+                ? ProfileDrift.Compare(feature, baseline, profile)
+                : null;
+            drifts[feature] = drift;
         }
 
-        foreach (var (feature, profile) in current.Profiles)
+        return drift;
+    }
+
+    private Dictionary<string, ProfileDrift?> AllDrifts(WindowProfiles window, Dictionary<string, ProfileDrift?> drifts)
+    {
+        foreach (var feature in window.Profiles.Keys)
         {
-            if (_baseline.TryGetValue(feature, out var baseline) && ProfileDrift.Compare(feature, baseline, profile) is { } drift)
-            {
-                drifts[feature] = drift;
-            }
+            Drift(feature, window, drifts);
         }
 
         return drifts;
     }
 
-    private double? Value(MonitorDefinition monitor, string subject, WindowProfiles? current, WindowProfiles? previous, Dictionary<string, ProfileDrift> drifts)
+    private double? Value(MonitorDefinition monitor, string subject, WindowProfiles? current, WindowProfiles? previous, Dictionary<string, ProfileDrift?> drifts)
     {
         if (current is null)
         {
@@ -163,16 +183,16 @@ public sealed class MonitorEngine
 
         double? reference = monitor.Comparison switch
         {
-            MonitorComparison.ChangeVsPrevious => previous is null ? null : Metric(monitor.Metric, subject, previous, Drifts(previous)),
+            MonitorComparison.ChangeVsPrevious => previous is null ? null : Metric(monitor.Metric, subject, previous, []) ,
             _ => BaselineMetric(monitor.Metric, subject),
         };
         return reference is { } r ? value - r : null;
     }
 
-    private static double? Metric(string metric, string subject, WindowProfiles window, Dictionary<string, ProfileDrift> drifts)
+    private double? Metric(string metric, string subject, WindowProfiles window, Dictionary<string, ProfileDrift?> drifts)
     {
         var profile = window.Profiles.GetValueOrDefault(subject);
-        var drift = drifts.GetValueOrDefault(subject);
+        var drift = metric is "psi" or "output_psi" or "js_distance" or "ks_statistic" or "wasserstein_normalized" or "drift_p_value" ? Drift(subject, window, drifts) : null;
         switch (metric)
         {
             case "schema_violation_rate":
@@ -195,7 +215,7 @@ public sealed class MonitorEngine
                     return null;
                 }
 
-                var tested = drifts.Values.Where(d => d.PValue is not null && !d.Feature.StartsWith('@')).OrderBy(d => d.Feature, StringComparer.Ordinal).ToArray();
+                var tested = AllDrifts(window, drifts).Values.OfType<ProfileDrift>().Where(d => d.PValue is not null && !d.Feature.StartsWith('@')).OrderBy(d => d.Feature, StringComparer.Ordinal).ToArray();
                 var adjusted = MultipleTesting.BenjaminiHochberg(tested.Select(d => d.PValue!.Value).ToArray());
                 return adjusted[Array.FindIndex(tested, d => d.Feature == subject)];
             case "error_rate":
@@ -221,13 +241,15 @@ public sealed class MonitorEngine
         };
     }
 
-    private static string Summary(MonitorDefinition monitor, string subject, double value, ProfileDrift? drift)
+    private static string Summary(MonitorDefinition monitor, string subject, double value, WindowProfiles latest, ProfileDrift? drift)
     {
         var what = subject == "*" ? monitor.Metric : $"{monitor.Metric} of '{subject}'";
         var text = $"{monitor.Name}: {what} = {Format(value)} ({(monitor.Operator == MonitorOperator.Above ? "≥" : "≤")} {Format(monitor.Threshold)})";
         if (drift is { BaselineMedian: { } before, CurrentMedian: { } after })
         {
-            text += $"; median {Format(before)} → {Format(after)}, PSI {Format(drift.Psi)}";
+            // The median of the last minute shows the shift as it is now; the monitor's window may still mix old and new values.
+            var now = latest.Profiles.GetValueOrDefault(subject)?.Quantiles is { IsEmpty: false } last ? last.GetQuantile(0.5) : after;
+            text += $"; median {Format(before)} → {Format(now)}, PSI {Format(drift.Psi)}";
         }
         else if (drift is not null)
         {

@@ -61,7 +61,10 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
         Violations[feature] = Violations.GetValueOrDefault(feature) + count;
 
     /// <summary>Adds <paramref name="other"/> (the same or an adjacent window) into this one; the span grows to cover both.</summary>
-    public void Merge(WindowProfiles other)
+    public void Merge(WindowProfiles other) => Merge(other, null);
+
+    /// <summary>As <see cref="Merge(WindowProfiles)"/>, keeping only the profiles of features <paramref name="wanted"/> accepts.</summary>
+    public void Merge(WindowProfiles other, Func<string, bool>? wanted)
     {
         ArgumentNullException.ThrowIfNull(other);
         var start = other.Start < Start ? other.Start : Start;
@@ -72,6 +75,11 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
         Errors += other.Errors;
         foreach (var (feature, profile) in other.Profiles)
         {
+            if (wanted is not null && !wanted(feature))
+            {
+                continue;
+            }
+
             if (Profiles.TryGetValue(feature, out var mine))
             {
                 if (mine.Kind == profile.Kind)
@@ -92,7 +100,7 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
     }
 
     /// <summary>A new window holding the merge of <paramref name="windows"/>; null when there are none.</summary>
-    public static WindowProfiles? MergeAll(IEnumerable<WindowProfiles> windows)
+    public static WindowProfiles? MergeAll(IEnumerable<WindowProfiles> windows, Func<string, bool>? wanted = null)
     {
         WindowProfiles? merged = null;
         foreach (var window in windows)
@@ -102,7 +110,7 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
                 merged = new WindowProfiles(window.Start, window.Length);
             }
 
-            merged.Merge(window);
+            merged.Merge(window, wanted);
         }
 
         return merged;
