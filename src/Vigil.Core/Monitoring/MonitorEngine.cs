@@ -183,7 +183,7 @@ public sealed class MonitorEngine
 
         double? reference = monitor.Comparison switch
         {
-            MonitorComparison.ChangeVsPrevious => previous is null ? null : Metric(monitor.Metric, subject, previous, []) ,
+            MonitorComparison.ChangeVsPrevious => previous is null ? null : Metric(monitor.Metric, subject, previous, []),
             _ => BaselineMetric(monitor.Metric, subject),
         };
         return reference is { } r ? value - r : null;

@@ -6,6 +6,7 @@ using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;
 using Vigil.Server.Gateway;
+using Vigil.Server.Monitoring;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
 using Vigil.Server.Releases;
@@ -39,6 +40,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<ReleaseController>();
         services.AddHostedService(sp => sp.GetRequiredService<ReleaseController>());
         services.AddHostedService<KeyRingRefresher>();
+        services.AddVigilMonitoring();
         services.AddVigilServing();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -100,6 +102,7 @@ public static class VigilServiceCollectionExtensions
         app.MapStatusEndpoints();
         app.MapKeyEndpoints();
         app.MapReleaseEndpoints();
+        app.MapMonitoringEndpoints();
         return app;
     }
 }
