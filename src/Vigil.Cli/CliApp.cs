@@ -63,6 +63,9 @@ public static class CliApp
         root.Add(FlagsCommands.Create(context));
         root.Add(ReleaseCommands.Create(context));
         root.Add(BacktestCommand.Create(context));
+        root.Add(AlertsCommands.Create(context));
+        root.Add(AlertsCommands.CreateMonitors(context));
+        root.Add(BaselineCommands.Create(context));
         root.Add(ApplyCommand.Create(context));
         root.Add(Demo.DemoCommand.Create());
         return root;

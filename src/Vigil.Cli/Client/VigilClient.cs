@@ -16,7 +16,7 @@ namespace Vigil.Cli.Client;
 /// A non-success answer becomes a <see cref="VigilApiException"/> carrying the server's problem details;
 /// a server that cannot be reached becomes a <see cref="VigilUnreachableException"/>.
 /// </summary>
-public sealed class VigilClient : IDisposable
+public sealed partial class VigilClient : IDisposable
 {
     /// <summary>
     /// Vigil's JSON convention for reading answers, made tolerant: members this CLI does not know are skipped (a newer
