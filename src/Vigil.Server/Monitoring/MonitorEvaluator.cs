@@ -7,7 +7,7 @@ namespace Vigil.Server.Monitoring;
 /// <summary>
 /// The monitoring control loop: every <see cref="VigilServerOptions.ControllerTick"/> of the server's clock it closes the
 /// one-minute windows that have ended, evaluates the monitors and POSTs every alert that starts firing or resolves (and
-/// is not inhibited) as JSON to the configured webhooks.
+/// is not inhibited) to the configured webhooks, in the shape <see cref="AlertNotifications"/> picks per URL.
 /// </summary>
 public sealed partial class MonitorEvaluator(
     LiveMonitoring monitoring,
@@ -32,9 +32,13 @@ public sealed partial class MonitorEvaluator(
                 try
                 {
                     using var client = clients.CreateClient(Releases.ReleaseNotifier.ClientName);
-                    using var response = await client.PostAsJsonAsync(url, new { kind = "alert", service = stream.Service, version = stream.Version, arm = stream.Arm, alert = change }, VigilJson.Options, ct);
+                    var (target, content) = AlertNotifications.Create(url, stream, change);
+                    using (content)
+                    using (var response = await client.PostAsync(target, content, ct))
+                    {
+                    }
                 }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
                 {
                     LogWebhookFailed(logger, url, ex.Message);
                 }
