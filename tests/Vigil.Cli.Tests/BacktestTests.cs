@@ -169,3 +169,36 @@ public sealed class BacktestTests(ITestOutputHelper output) : IDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"{watch.Elapsed}");
     }
 }
+
+/// <summary><c>vigil monitors export-rules</c>: promtool accepts what it writes.</summary>
+public sealed class ExportRulesTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("vigil-rules-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task DefaultRules_PassPromtoolCheckRules()
+    {
+        if (!File.Exists("/usr/bin/promtool"))
+        {
+            Assert.Skip("/usr/bin/promtool is not installed (apt-get install prometheus)");
+        }
+
+        var path = Path.Combine(_directory, "rules.yml");
+        var result = await Cli.RunAsync("monitors", "export-rules", "-o", path);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rules = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.Contains("alert: error-rate", rules, StringComparison.Ordinal);
+        Assert.Contains("alert: latency-p99", rules, StringComparison.Ordinal);
+        Assert.Contains("alert: schema-violations", rules, StringComparison.Ordinal);
+        Assert.Contains("input-drift", rules, StringComparison.Ordinal); // listed as evaluated by Vigil
+
+        using var promtool = Process.Start(new ProcessStartInfo("/usr/bin/promtool") { ArgumentList = { "check", "rules", path }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = await promtool.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = await promtool.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await promtool.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(promtool.ExitCode == 0, stdout + stderr + rules);
+        Assert.Contains("SUCCESS: 3 rules found", stdout + stderr, StringComparison.Ordinal);
+    }
+}

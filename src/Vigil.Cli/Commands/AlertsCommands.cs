@@ -79,6 +79,40 @@ internal static class AlertsCommands
             return ExitCodes.Success;
         });
         monitors.Add(list);
+        monitors.Add(ExportRules(context));
         return monitors;
+    }
+
+    private static Command ExportRules(CliContext context)
+    {
+        var file = new Option<string?>("--monitors") { Description = "Monitors (YAML or JSON; default: the default set)", HelpName = "file" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the rules to this file (default: stdout)", HelpName = "rules.yml" };
+        var command = new Command("export-rules", "Write Prometheus alerting rules for the monitors whose metrics Vigil exports (no server needed)") { file, output };
+        context.SetAction(command, async run =>
+        {
+            IReadOnlyList<MonitorDefinition> definitions;
+            try
+            {
+                definitions = run.Get(file) is { } path ? Monitoring.MonitorsFile.Read(path, null) : DefaultMonitors.All;
+            }
+            catch (DataFiles.DataFileException ex)
+            {
+                throw new CliFailureException(ex.Message);
+            }
+
+            var rules = PrometheusRules.Export(definitions);
+            if (run.Get(output) is { } target)
+            {
+                await File.WriteAllTextAsync(target, rules, run.CancellationToken);
+                run.Output.Line($"Wrote {target}.");
+            }
+            else
+            {
+                run.Output.Out.Write(rules);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
     }
 }
