@@ -62,6 +62,10 @@ public static class CliApp
         root.Add(AnalyzeCommands.Create(context));
         root.Add(FlagsCommands.Create(context));
         root.Add(ReleaseCommands.Create(context));
+        root.Add(BacktestCommand.Create(context));
+        root.Add(AlertsCommands.Create(context));
+        root.Add(AlertsCommands.CreateMonitors(context));
+        root.Add(BaselineCommands.Create(context));
         root.Add(ApplyCommand.Create(context));
         root.Add(PipelinesCommands.Create(context));
         RetrainCommands.AddTo(root, context);

@@ -7,6 +7,7 @@ using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;
 using Vigil.Server.Dashboard;
 using Vigil.Server.Gateway;
+using Vigil.Server.Monitoring;
 using Vigil.Server.Observability;
 using Vigil.Server.Recording;
 using Vigil.Server.Releases;
@@ -44,6 +45,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<Pipelines.PipelineAnalyzer>();
         services.AddSingleton<Pipelines.LlmJudge>();
         services.AddVigilRetraining();
+        services.AddVigilMonitoring();
         services.AddVigilServing();
         services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -110,6 +112,7 @@ public static class VigilServiceCollectionExtensions
         Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
         Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
         app.MapRetrainingEndpoints();
+        app.MapMonitoringEndpoints();
         return app;
     }
 }

@@ -27,8 +27,11 @@ public sealed partial class PredictionRecorder : BackgroundService
     private long _dropped;
     private long _writeFailures;
 
-    public PredictionRecorder(IVigilStore store, VigilMetrics metrics, IOptions<VigilServerOptions> options, ILogger<PredictionRecorder> logger)
+    private readonly Monitoring.LiveMonitoring? _monitoring;
+
+    public PredictionRecorder(IVigilStore store, VigilMetrics metrics, IOptions<VigilServerOptions> options, ILogger<PredictionRecorder> logger, Monitoring.LiveMonitoring? monitoring = null)
     {
+        _monitoring = monitoring;
         _store = store;
         _metrics = metrics;
         _logger = logger;
@@ -115,6 +118,7 @@ public sealed partial class PredictionRecorder : BackgroundService
                     }
                 }
 
+                _monitoring?.Fold(batch); // before the write, so FlushAsync also means "folded"
                 await WriteWithRetryAsync(batch, stoppingToken);
                 batch.Clear();
             }

@@ -59,7 +59,7 @@ public sealed partial class ReleaseController(
         {
             try
             {
-                await Task.Delay(options.Value.ControllerTick, time, stoppingToken);
+                await ControlLoop.DelayAsync(options.Value.ControllerTick, time, stoppingToken);
                 await TickAsync(stoppingToken);
             }
             catch (OperationCanceledException)

@@ -124,7 +124,7 @@ public sealed partial class RetrainingController(
             try
             {
                 await TickAsync(stoppingToken);
-                await Task.Delay(options.Value.ControllerTick, time, stoppingToken);
+                await ControlLoop.DelayAsync(options.Value.ControllerTick, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -1,0 +1,118 @@
+using Vigil.Profiles;
+
+namespace Vigil.Monitoring;
+
+/// <summary>
+/// Everything collected in one window for one (service, version, arm): a profile per feature and per output
+/// pseudo-feature, schema-violation counts per feature, request and error counts. Windows are one minute at the base
+/// and merge into hours and days (and into a monitor's longer window); windows from several replicas merge the same way.
+/// Not thread-safe: one writer.
+/// </summary>
+public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
+{
+    /// <summary>The length of a base window.</summary>
+    public static readonly TimeSpan BaseLength = TimeSpan.FromMinutes(1);
+
+    public DateTimeOffset Start { get; private set; } = start;
+
+    public TimeSpan Length { get; private set; } = length;
+
+    public DateTimeOffset End => Start + Length;
+
+    public long Requests { get; set; }
+
+    public long Errors { get; set; }
+
+    /// <summary>Profiles by feature name (output pseudo-features start with '@').</summary>
+    public Dictionary<string, FeatureProfile> Profiles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Schema violations by feature name.</summary>
+    public Dictionary<string, long> Violations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The start of the base window that holds <paramref name="time"/>.</summary>
+    public static DateTimeOffset Floor(DateTimeOffset time, TimeSpan length) =>
+        new(time.UtcTicks - (time.UtcTicks % length.Ticks), TimeSpan.Zero);
+
+    /// <summary>The numeric profile of <paramref name="feature"/>, created on first use.</summary>
+    public FeatureProfile Numeric(string feature)
+    {
+        if (!Profiles.TryGetValue(feature, out var profile))
+        {
+            profile = FeatureProfile.CreateNumeric(seed: (ulong)Start.UtcTicks);
+            Profiles[feature] = profile;
+        }
+
+        return profile;
+    }
+
+    /// <summary>The categorical profile of <paramref name="feature"/>, created on first use.</summary>
+    public FeatureProfile Categorical(string feature)
+    {
+        if (!Profiles.TryGetValue(feature, out var profile))
+        {
+            profile = FeatureProfile.CreateCategorical();
+            Profiles[feature] = profile;
+        }
+
+        return profile;
+    }
+
+    public void AddViolation(string feature, long count = 1) =>
+        Violations[feature] = Violations.GetValueOrDefault(feature) + count;
+
+    /// <summary>Adds <paramref name="other"/> (the same or an adjacent window) into this one; the span grows to cover both.</summary>
+    public void Merge(WindowProfiles other) => Merge(other, null);
+
+    /// <summary>As <see cref="Merge(WindowProfiles)"/>, keeping only the profiles of features <paramref name="wanted"/> accepts.</summary>
+    public void Merge(WindowProfiles other, Func<string, bool>? wanted)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var start = other.Start < Start ? other.Start : Start;
+        var end = other.End > End ? other.End : End;
+        Start = start;
+        Length = end - start;
+        Requests += other.Requests;
+        Errors += other.Errors;
+        foreach (var (feature, profile) in other.Profiles)
+        {
+            if (wanted is not null && !wanted(feature))
+            {
+                continue;
+            }
+
+            if (Profiles.TryGetValue(feature, out var mine))
+            {
+                if (mine.Kind == profile.Kind)
+                {
+                    mine.Merge(profile);
+                }
+            }
+            else
+            {
+                Profiles[feature] = profile.Clone();
+            }
+        }
+
+        foreach (var (feature, count) in other.Violations)
+        {
+            AddViolation(feature, count);
+        }
+    }
+
+    /// <summary>A new window holding the merge of <paramref name="windows"/>; null when there are none.</summary>
+    public static WindowProfiles? MergeAll(IEnumerable<WindowProfiles> windows, Func<string, bool>? wanted = null)
+    {
+        WindowProfiles? merged = null;
+        foreach (var window in windows)
+        {
+            if (merged is null)
+            {
+                merged = new WindowProfiles(window.Start, window.Length);
+            }
+
+            merged.Merge(window, wanted);
+        }
+
+        return merged;
+    }
+}

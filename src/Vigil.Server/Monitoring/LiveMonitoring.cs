@@ -1,0 +1,243 @@
+using System.Text.Json;
+using Vigil.Monitoring;
+using Vigil.Predictions;
+using Vigil.Profiles;
+
+namespace Vigil.Server.Monitoring;
+
+/// <summary>One stream of windows: a (service, version, arm).</summary>
+public readonly record struct StreamKey(string Service, int Version, string Arm);
+
+/// <summary>What one closed one-minute window looked like, kept for the layers' history.</summary>
+public sealed record WindowSummary(
+    DateTimeOffset Start,
+    int Version,
+    string Arm,
+    long Requests,
+    long Errors,
+    double? LatencyP99Ms,
+    IReadOnlyDictionary<string, FeatureSummary> Features);
+
+/// <summary>A feature in one window: count, null rate, schema violations, median, and PSI against the baseline.</summary>
+public sealed record FeatureSummary(long Count, double NullRate, long Violations, double? Median, double? Psi);
+
+/// <summary>An alert with the stream it belongs to.</summary>
+public sealed record AlertView(string Service, int Version, string Arm, AlertStatus Status, AlertSeverity Severity, MonitorLayer Layer, string? Summary, bool Inhibited);
+
+/// <summary>
+/// The live side of monitoring: the recorder's background loop folds each written batch into one-minute windows per
+/// (service, version, arm) — never on the request path, and memory is the open windows plus a bounded history, not
+/// the requests; <see cref="MonitorEvaluator"/> closes windows on the server clock and runs the same
+/// <see cref="MonitorEngine"/> as <c>vigil backtest</c>. Baselines are profiles uploaded per version. Thread-safe.
+/// Not persisted yet: windows, baselines and alert states live in this process.
+/// </summary>
+public sealed class LiveMonitoring
+{
+    /// <summary>Closed windows kept per stream for the layers' history (a day).</summary>
+    public const int HistoryWindows = 1440;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(StreamKey Stream, DateTimeOffset Start), WindowProfiles> _open = [];
+    private readonly Dictionary<StreamKey, DateTimeOffset> _next = [];
+    private readonly Dictionary<StreamKey, MonitorEngine> _engines = [];
+    private readonly Dictionary<StreamKey, LinkedList<WindowSummary>> _history = [];
+    private readonly Dictionary<(string Service, int Version), Dictionary<string, FeatureProfile>> _baselines = [];
+    private readonly Dictionary<(StreamKey Stream, string Monitor, string Subject), AlertView> _alerts = [];
+    private readonly List<(StreamKey Stream, AlertEvent Event)> _events = [];
+
+    /// <summary>The monitors every stream runs.</summary>
+    public IReadOnlyList<MonitorDefinition> Monitors { get; private set; } = DefaultMonitors.All;
+
+    /// <summary>Sets <paramref name="profiles"/> as the baseline of a version; its streams start over with it.</summary>
+    public void SetBaseline(string service, int version, Dictionary<string, FeatureProfile> profiles)
+    {
+        lock (_lock)
+        {
+            _baselines[(service, version)] = profiles;
+            foreach (var key in _engines.Keys.Where(k => k.Service == service && k.Version == version).ToList())
+            {
+                _engines.Remove(key);
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<string, FeatureProfile>? Baseline(string service, int version)
+    {
+        lock (_lock)
+        {
+            return _baselines.GetValueOrDefault((service, version));
+        }
+    }
+
+    /// <summary>Folds a batch of recorded predictions (the recorder calls it after writing the batch).</summary>
+    public void Fold(IReadOnlyList<PredictionRecord> batch)
+    {
+        lock (_lock)
+        {
+            foreach (var record in batch)
+            {
+                if (record.Version <= 0)
+                {
+                    continue;
+                }
+
+                var stream = new StreamKey(record.Service, record.Version, record.Arm);
+                var start = WindowProfiles.Floor(record.At, WindowProfiles.BaseLength);
+                if (_next.TryGetValue(stream, out var next) && start < next)
+                {
+                    continue; // that window is already evaluated
+                }
+
+                if (!_open.TryGetValue((stream, start), out var window))
+                {
+                    window = new WindowProfiles(start, WindowProfiles.BaseLength);
+                    _open[(stream, start)] = window;
+                    _next.TryAdd(stream, start);
+                }
+
+                window.Requests++;
+                if (record.Error is not null)
+                {
+                    window.Errors++;
+                }
+
+                window.Numeric(MonitorMetrics.LatencyMs).Add(record.LatencyMs);
+                FoldInputs(window, record.Inputs, _baselines.GetValueOrDefault((record.Service, record.Version)));
+            }
+        }
+    }
+
+    private static void FoldInputs(WindowProfiles window, string inputs, Dictionary<string, FeatureProfile>? baseline)
+    {
+        using var document = JsonDocument.Parse(inputs);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            var kind = baseline?.GetValueOrDefault(property.Name)?.Kind
+                ?? (property.Value.ValueKind == JsonValueKind.Number ? ProfileKind.Numeric : ProfileKind.Categorical);
+            var profile = kind == ProfileKind.Numeric ? window.Numeric(property.Name) : window.Categorical(property.Name);
+            switch (property.Value.ValueKind)
+            {
+                case JsonValueKind.Null:
+                    profile.AddNull();
+                    break;
+                case JsonValueKind.Number when kind == ProfileKind.Numeric:
+                    profile.Add(property.Value.GetDouble());
+                    break;
+                case JsonValueKind.String when kind == ProfileKind.Categorical:
+                    profile.Add(property.Value.GetString());
+                    break;
+                case JsonValueKind.True or JsonValueKind.False when kind == ProfileKind.Categorical:
+                    profile.Add(property.Value.GetBoolean() ? "true" : "false");
+                    break;
+                default:
+                    profile.AddTypeError();
+                    window.AddViolation(property.Name);
+                    break;
+            }
+        }
+
+        if (baseline is not null)
+        {
+            foreach (var feature in baseline.Keys)
+            {
+                if (!feature.StartsWith('@') && !document.RootElement.TryGetProperty(feature, out _))
+                {
+                    window.Numeric(feature);
+                    window.AddViolation(feature);
+                }
+            }
+        }
+    }
+
+    /// <summary>Evaluates every window of every stream that ended at or before <paramref name="now"/>; returns the alert changes.</summary>
+    public IReadOnlyList<(StreamKey Stream, AlertEvent Event)> Evaluate(DateTimeOffset now)
+    {
+        var changes = new List<(StreamKey, AlertEvent)>();
+        lock (_lock)
+        {
+            foreach (var stream in _next.Keys.ToList())
+            {
+                var baseline = _baselines.GetValueOrDefault((stream.Service, stream.Version));
+                if (!_engines.TryGetValue(stream, out var engine))
+                {
+                    engine = new MonitorEngine(Monitors, (IReadOnlyDictionary<string, FeatureProfile>?)baseline ?? new Dictionary<string, FeatureProfile>());
+                    _engines[stream] = engine;
+                }
+
+                // Evaluate at most a day of minutes per tick, so a long-idle stream cannot stall the loop.
+                for (var i = 0; i < 1440 && _next[stream] + WindowProfiles.BaseLength <= now; i++)
+                {
+                    var start = _next[stream];
+                    _open.Remove((stream, start), out var window);
+                    window ??= new WindowProfiles(start, WindowProfiles.BaseLength);
+                    _next[stream] = window.End;
+                    Remember(stream, window, baseline);
+                    foreach (var change in engine.Evaluate(window, window.End))
+                    {
+                        changes.Add((stream, change));
+                        _events.Add((stream, change));
+                        _alerts[(stream, change.Monitor, change.Subject)] = new AlertView(
+                            stream.Service, stream.Version, stream.Arm,
+                            engine.Statuses.First(s => s.Monitor == change.Monitor && s.Subject == change.Subject),
+                            change.Severity, change.Layer, change.Summary, change.Inhibited);
+                    }
+                }
+
+                if (_events.Count > 10_000)
+                {
+                    _events.RemoveRange(0, _events.Count - 10_000);
+                }
+            }
+        }
+
+        return changes;
+    }
+
+    private void Remember(StreamKey stream, WindowProfiles window, Dictionary<string, FeatureProfile>? baseline)
+    {
+        if (!_history.TryGetValue(stream, out var history))
+        {
+            history = new LinkedList<WindowSummary>();
+            _history[stream] = history;
+        }
+
+        var features = new Dictionary<string, FeatureSummary>(StringComparer.Ordinal);
+        foreach (var (name, profile) in window.Profiles.Where(p => !p.Key.StartsWith('@')))
+        {
+            var psi = baseline?.GetValueOrDefault(name) is { } b ? ProfileDrift.Compare(name, b, profile)?.Psi : null;
+            var median = profile.Quantiles is { IsEmpty: false } q ? q.GetQuantile(0.5) : (double?)null;
+            features[name] = new FeatureSummary(profile.Count, profile.NullRate, window.Violations.GetValueOrDefault(name), median, psi);
+        }
+
+        var latency = window.Profiles.GetValueOrDefault(MonitorMetrics.LatencyMs)?.Quantiles is { IsEmpty: false } l ? l.GetQuantile(0.99) : (double?)null;
+        history.AddLast(new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features));
+        while (history.Count > HistoryWindows)
+        {
+            history.RemoveFirst();
+        }
+    }
+
+    /// <summary>Alerts that are pending, firing or resolved, optionally of one service.</summary>
+    public IReadOnlyList<AlertView> Alerts(string? service)
+    {
+        lock (_lock)
+        {
+            return [.. _alerts.Values.Where(a => (service is null || a.Service == service) && a.Status.State != AlertState.Inactive)
+                .OrderByDescending(a => a.Status.FiredAt ?? a.Status.ActiveAt)];
+        }
+    }
+
+    /// <summary>The last <paramref name="limit"/> closed windows of a service's streams, newest last.</summary>
+    public IReadOnlyList<WindowSummary> History(string service, int limit)
+    {
+        lock (_lock)
+        {
+            return [.. _history.Where(h => h.Key.Service == service).SelectMany(h => h.Value).OrderBy(w => w.Start).TakeLast(limit)];
+        }
+    }
+}

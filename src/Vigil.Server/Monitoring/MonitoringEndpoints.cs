@@ -1,0 +1,203 @@
+using System.Text.Json;
+using Vigil.Access;
+using Vigil.Monitoring;
+using Vigil.Profiles;
+using Vigil.Server.Access;
+using Vigil.Server.Api;
+
+namespace Vigil.Server.Monitoring;
+
+public sealed record BaselineView(string Service, int Version, long Rows, IReadOnlyList<BaselineFeature> Features);
+
+public sealed record BaselineFeature(string Name, string Kind, long Count, double NullRate, double? Median);
+
+public sealed record AlertList(IReadOnlyList<AlertView> Alerts);
+
+public sealed record MonitorList(IReadOnlyList<MonitorDefinition> Monitors);
+
+public sealed record LayersView(string Service, LayerState Input, LayerState Output, LayerState Performance, LayerState Business, IReadOnlyList<WindowSummary> History);
+
+/// <summary>A layer's current state: <c>ok</c>, <c>pending</c>, <c>firing</c> or <c>no-data</c>, and its active alerts.</summary>
+public sealed record LayerState(string State, IReadOnlyList<AlertView> Alerts);
+
+/// <summary>Baselines, monitors, alerts and the four layers (docs/monitoring.md).</summary>
+public static class MonitoringEndpoints
+{
+    /// <summary>The most rows a baseline upload may carry.</summary>
+    public const int MaxBaselineRows = 200_000;
+
+    public static void MapMonitoringEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/v1/services/{service}/versions/{version:int}/baseline", PutBaselineAsync).RequireScope(ApiScopes.Admin).WithTags("Monitoring")
+            .Produces<BaselineView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
+        app.MapGet("/v1/monitors", () => TypedResults.Json(new MonitorList(DefaultMonitors.All), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
+        app.MapGet("/v1/alerts", (string? service, LiveMonitoring monitoring) => TypedResults.Json(new AlertList(monitoring.Alerts(service)), VigilJson.Options))
+            .RequireScope(ApiScopes.Read).WithTags("Monitoring");
+        app.MapGet("/v1/services/{service}/layers", LayersAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring").ProducesProblem(404);
+    }
+
+    /// <summary>Body: <c>{"rows": [{"price": 12.4, "country": "de"}, …]}</c> — the training data, profiled per feature.</summary>
+    private static async Task<IResult> PutBaselineAsync(string service, int version, HttpRequest request, IVigilStore store, LiveMonitoring monitoring, CancellationToken ct)
+    {
+        if (await store.GetVersionAsync(service, version, ct) is null)
+        {
+            return Problems.NotFound($"service '{service}' has no version {version}; register it first");
+        }
+
+        var (document, error) = await RequestBody.ReadDocumentAsync(request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        using (document)
+        {
+            if (document!.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("rows", out var rows) || rows.ValueKind != JsonValueKind.Array)
+            {
+                return Problems.BadRequest("the body must be {\"rows\": [{\"feature\": value, …}, …]}: the training data, one object per row");
+            }
+
+            var count = rows.GetArrayLength();
+            if (count == 0 || count > MaxBaselineRows)
+            {
+                return Problems.BadRequest($"send between 1 and {MaxBaselineRows} rows (got {count}); sample larger training sets");
+            }
+
+            var errors = new List<string>();
+            var kinds = new Dictionary<string, JsonValueKind>(StringComparer.Ordinal);
+            var profiles = new Dictionary<string, FeatureProfile>(StringComparer.Ordinal);
+            var index = 0;
+            foreach (var row in rows.EnumerateArray())
+            {
+                if (row.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add($"rows[{index}] is not an object");
+                }
+                else
+                {
+                    foreach (var cell in row.EnumerateObject())
+                    {
+                        Add(cell, index, kinds, profiles, errors);
+                    }
+                }
+
+                if (errors.Count >= 20)
+                {
+                    break;
+                }
+
+                index++;
+            }
+
+            var empty = profiles.Where(p => p.Value.ValidCount == 0).Select(p => p.Key).ToList();
+            errors.AddRange(empty.Select(f => $"feature '{f}' has no value in any row"));
+            if (errors.Count > 0)
+            {
+                return Problems.Validation($"the baseline of '{service}' version {version} cannot be used ({errors.Count} problem(s)); nothing was changed", errors);
+            }
+
+            monitoring.SetBaseline(service, version, profiles);
+            var features = profiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new BaselineFeature(
+                p.Key, p.Value.Kind == ProfileKind.Numeric ? "numeric" : "categorical", p.Value.Count, p.Value.NullRate,
+                p.Value.Quantiles is { IsEmpty: false } q ? q.GetQuantile(0.5) : null)).ToList();
+            return TypedResults.Json(new BaselineView(service, version, count, features), VigilJson.Options);
+        }
+    }
+
+    private static void Add(JsonProperty cell, int row, Dictionary<string, JsonValueKind> kinds, Dictionary<string, FeatureProfile> profiles, List<string> errors)
+    {
+        var kind = cell.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? JsonValueKind.String : cell.Value.ValueKind;
+        if (kind == JsonValueKind.Null)
+        {
+            if (profiles.TryGetValue(cell.Name, out var existing))
+            {
+                existing.AddNull();
+            }
+            else if (!kinds.ContainsKey(cell.Name))
+            {
+                // Only nulls so far: a numeric placeholder, replaced by the first value's kind (its nulls carried over).
+                kinds[cell.Name] = JsonValueKind.Null;
+                profiles[cell.Name] = FeatureProfile.CreateNumeric(seed: 17);
+                profiles[cell.Name].AddNull();
+            }
+
+            return;
+        }
+
+        if (kind is not (JsonValueKind.Number or JsonValueKind.String))
+        {
+            errors.Add($"rows[{row}].{cell.Name}: a {kind.ToString().ToLowerInvariant()} is not a feature value; use numbers or strings");
+            return;
+        }
+
+        if (kinds.TryGetValue(cell.Name, out var only) && only == JsonValueKind.Null)
+        {
+            var nulls = profiles[cell.Name].Nulls;
+            kinds.Remove(cell.Name);
+            profiles.Remove(cell.Name);
+            Add(cell, row, kinds, profiles, errors);
+            for (var i = 0; profiles.TryGetValue(cell.Name, out var created) && i < nulls; i++)
+            {
+                created.AddNull();
+            }
+
+            return;
+        }
+
+        if (kinds.TryGetValue(cell.Name, out var seen) && seen != kind)
+        {
+            errors.Add($"rows[{row}].{cell.Name}: mixes numbers and strings (earlier rows had {(seen == JsonValueKind.Number ? "numbers" : "strings")})");
+            return;
+        }
+
+        if (!profiles.TryGetValue(cell.Name, out var profile))
+        {
+            kinds[cell.Name] = kind;
+            profile = kind == JsonValueKind.Number ? FeatureProfile.CreateNumeric(seed: 17) : FeatureProfile.CreateCategorical();
+            profiles[cell.Name] = profile;
+        }
+
+        if (kind == JsonValueKind.Number)
+        {
+            var value = cell.Value.GetDouble();
+            if (!double.IsFinite(value) || Math.Abs(value) > 1e300)
+            {
+                errors.Add($"rows[{row}].{cell.Name}: {cell.Value.GetRawText()} is not a usable finite number");
+                return;
+            }
+
+            profile.Add(value);
+        }
+        else
+        {
+            profile.Add(cell.Value.ValueKind == JsonValueKind.String ? cell.Value.GetString() : cell.Value.GetRawText());
+        }
+    }
+
+    private static async Task<IResult> LayersAsync(string service, int? history, IVigilStore store, LiveMonitoring monitoring, CancellationToken ct)
+    {
+        if (await store.GetServiceAsync(service, ct) is null)
+        {
+            return Problems.NotFound($"there is no service '{service}'");
+        }
+
+        var alerts = monitoring.Alerts(service).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
+        var windows = monitoring.History(service, Math.Clamp(history ?? 60, 1, LiveMonitoring.HistoryWindows));
+        LayerState State(MonitorLayer layer, bool hasData)
+        {
+            var mine = alerts.Where(a => a.Layer == layer).ToList();
+            var state = mine.Any(a => a.Status.State == AlertState.Firing && !a.Inhibited) ? "firing"
+                : mine.Count > 0 ? "pending"
+                : hasData ? "ok" : "no-data";
+            return new LayerState(state, mine);
+        }
+
+        return TypedResults.Json(new LayersView(
+            service,
+            State(MonitorLayer.Input, windows.Count > 0),
+            State(MonitorLayer.Output, windows.Count > 0),
+            State(MonitorLayer.Performance, false),
+            State(MonitorLayer.Business, false),
+            windows), VigilJson.Options);
+    }
+}
