@@ -13,4 +13,36 @@ internal static class ControlLoop
     /// <summary>Waits one <paramref name="tick"/> of <paramref name="time"/>'s clock (at most <see cref="MaxDelay"/>).</summary>
     public static Task DelayAsync(TimeSpan tick, TimeProvider time, CancellationToken cancellationToken) =>
         Task.Delay(tick > MaxDelay ? MaxDelay : tick, time, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="tick"/> every <paramref name="every"/> of <paramref name="time"/>'s clock until stopped
+    /// (first after one wait, or at once with <paramref name="tickFirst"/>); a failed tick is reported to
+    /// <paramref name="failed"/> and the loop goes on at the next tick.
+    /// </summary>
+    public static async Task RunAsync(
+        Func<CancellationToken, Task> tick, TimeSpan every, TimeProvider time, Action<Exception> failed, CancellationToken stoppingToken, bool tickFirst = false)
+    {
+        var first = tickFirst;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!first)
+                {
+                    await DelayAsync(every, time, stoppingToken);
+                }
+
+                first = false;
+                await tick(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failed(ex);
+            }
+        }
+    }
 }

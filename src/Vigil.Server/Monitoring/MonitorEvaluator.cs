@@ -46,24 +46,9 @@ public sealed partial class MonitorEvaluator(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ControlLoop.DelayAsync(options.Value.ControllerTick, time, stoppingToken);
-                await TickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-            }
-        }
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
     }
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Alert {State} for {Service}: {Summary}")]

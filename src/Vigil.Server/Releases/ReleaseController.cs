@@ -53,24 +53,9 @@ public sealed partial class ReleaseController(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ControlLoop.DelayAsync(options.Value.ControllerTick, time, stoppingToken);
-                await TickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-            }
-        }
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
     }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Release {Release} could not be analysed this tick; it holds")]

@@ -116,25 +116,10 @@ public sealed partial class RetrainingController(
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         retraining.JobQueued += (_, job) => Start(job);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await TickAsync(stoppingToken);
-                await ControlLoop.DelayAsync(options.Value.ControllerTick, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-            }
-        }
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, tickFirst: true);
     }
 
     private async Task RecoverAsync(CancellationToken ct)
