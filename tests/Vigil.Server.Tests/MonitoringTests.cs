@@ -82,6 +82,7 @@ public sealed class MonitoringTests : IAsyncLifetime
         Assert.DoesNotContain(quiet.Alerts, a => a.Status.State == Vigil.Monitoring.AlertState.Firing);
         var calm = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
         Assert.Equal("ok", calm["input"]!["state"]!.GetValue<string>());
+        Assert.Contains("data-layer=\"input\" data-state=\"ok\"", await _server.Client.GetStringAsync("/", TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         var changedAt = _clock.GetUtcNow();
         AlertView? fired = null;
@@ -114,6 +115,26 @@ public sealed class MonitoringTests : IAsyncLifetime
         Assert.NotNull(hook);
         Assert.Contains("\"time_to_detect_seconds\"", hook, StringComparison.Ordinal);
         Assert.Contains("price", hook, StringComparison.Ordinal);
+
+        // The dashboard's overview lights the input layer as an alert (a diamond and the word, not colour alone) …
+        var overview = await _server.Client.GetStringAsync("/", TestContext.Current.CancellationToken);
+        Assert.Contains("data-layer=\"input\" data-state=\"alert\"", overview, StringComparison.Ordinal);
+        Assert.Contains("data-layer=\"output\" data-state=\"ok\"", overview, StringComparison.Ordinal);
+
+        // … and its alerts page shows the same alert, firing, with its time to detect.
+        var page = await _server.Client.GetStringAsync("/alerts", TestContext.Current.CancellationToken);
+        Assert.Contains("data-monitor=\"input-drift\" data-state=\"firing\"", page, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"data-ttd=\"{fired.Status.TimeToDetectSeconds}\""), page, StringComparison.Ordinal);
+        Assert.Contains("<td>price</td>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AlertsPage_WithNoAlerts_SaysHowToGetThem()
+    {
+        var page = await _server.Client.GetStringAsync("/alerts", TestContext.Current.CancellationToken);
+
+        Assert.Contains("No alerts pending, firing or resolved", page, StringComparison.Ordinal);
+        Assert.Contains("vigil baseline upload", page, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -232,6 +232,33 @@ public sealed class LiveMonitoring
         }
     }
 
+    /// <summary>
+    /// The four layers of a service now (<c>GET /v1/services/{s}/layers</c> and the dashboard's status lights): firing
+    /// when an alert of the layer fires (not inhibited), pending when one is pending, ok when the layer has windows,
+    /// else no-data; with the last <paramref name="history"/> windows.
+    /// </summary>
+    public LayersView Layers(string service, int history)
+    {
+        var alerts = Alerts(service).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
+        var windows = History(service, history);
+        LayerState State(MonitorLayer layer, bool hasData)
+        {
+            var mine = alerts.Where(a => a.Layer == layer).ToList();
+            var state = mine.Any(a => a.Status.State == AlertState.Firing && !a.Inhibited) ? "firing"
+                : mine.Count > 0 ? "pending"
+                : hasData ? "ok" : "no-data";
+            return new LayerState(state, mine);
+        }
+
+        return new LayersView(
+            service,
+            State(MonitorLayer.Input, windows.Count > 0),
+            State(MonitorLayer.Output, windows.Count > 0),
+            State(MonitorLayer.Performance, false),
+            State(MonitorLayer.Business, false),
+            windows);
+    }
+
     /// <summary>The last <paramref name="limit"/> closed windows of a service's streams, newest last.</summary>
     public IReadOnlyList<WindowSummary> History(string service, int limit)
     {

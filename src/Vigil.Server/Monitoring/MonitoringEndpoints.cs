@@ -181,23 +181,6 @@ public static class MonitoringEndpoints
             return Problems.NotFound($"there is no service '{service}'");
         }
 
-        var alerts = monitoring.Alerts(service).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
-        var windows = monitoring.History(service, Math.Clamp(history ?? 60, 1, LiveMonitoring.HistoryWindows));
-        LayerState State(MonitorLayer layer, bool hasData)
-        {
-            var mine = alerts.Where(a => a.Layer == layer).ToList();
-            var state = mine.Any(a => a.Status.State == AlertState.Firing && !a.Inhibited) ? "firing"
-                : mine.Count > 0 ? "pending"
-                : hasData ? "ok" : "no-data";
-            return new LayerState(state, mine);
-        }
-
-        return TypedResults.Json(new LayersView(
-            service,
-            State(MonitorLayer.Input, windows.Count > 0),
-            State(MonitorLayer.Output, windows.Count > 0),
-            State(MonitorLayer.Performance, false),
-            State(MonitorLayer.Business, false),
-            windows), VigilJson.Options);
+        return TypedResults.Json(monitoring.Layers(service, Math.Clamp(history ?? 60, 1, LiveMonitoring.HistoryWindows)), VigilJson.Options);
     }
 }
