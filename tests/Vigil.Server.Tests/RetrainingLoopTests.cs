@@ -78,6 +78,13 @@ public sealed class RetrainingLoopTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(2, maturity.Level);
         Assert.All(maturity.Checks, c => Assert.True(c.Met, c.Question + " " + c.Evidence));
         Assert.NotNull(maturity.MedianDetectionToProductionHours);
+
+        // The dashboard's retraining page shows the same job, maturity and timeline.
+        var page = await _h.Server.Client.GetStringAsync("/retraining?service=shop", RetrainingHarness.Ct);
+        Assert.Contains("data-status=\"succeeded\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-maturity=\"shop\" data-level=\"2\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-stage=\"evaluation\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-empty=\"retraining\"", page, StringComparison.Ordinal);
     }
 
     [Fact]
