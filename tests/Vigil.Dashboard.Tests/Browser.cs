@@ -1,3 +1,4 @@
+using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 
 namespace Vigil.Dashboard.Tests;
@@ -40,6 +41,30 @@ public sealed class Browser : IDisposable
         }
 
         return _driver;
+    }
+
+    /// <summary>
+    /// The first element matching <paramref name="by"/>, waiting up to 15 s for it (a form post navigates; Selenium's
+    /// click does not wait for the next page). Fails with the page's text when it never comes.
+    /// </summary>
+    public static IWebElement WaitFor(IWebDriver driver, By by)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var found = driver.FindElements(by);
+            if (found.Count > 0)
+            {
+                return found[0];
+            }
+
+            if (waited.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                throw new Xunit.Sdk.XunitException($"no {by} after 15 s on {driver.Url}; the page says: {driver.FindElement(By.TagName("body")).Text}");
+            }
+
+            Thread.Sleep(50);
+        }
     }
 
     public void Dispose() => _driver?.Quit();

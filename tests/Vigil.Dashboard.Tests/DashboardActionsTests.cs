@@ -33,7 +33,7 @@ public sealed partial class DashboardActionsTests : IAsyncLifetime
         form.FindElement(By.Name("confirm")).Click();
         form.FindElement(By.CssSelector("button[type='submit']")).Click();
 
-        Assert.Contains("release " + _story.Live.Id + " is now paused", driver.FindElement(By.CssSelector(".notice.ok")).Text, StringComparison.Ordinal);
+        Assert.Contains("release " + _story.Live.Id + " is now paused", Browser.WaitFor(driver, By.CssSelector(".notice.ok")).Text, StringComparison.Ordinal);
         var release = await _story.Server.GetAsync<ReleaseView>($"/v1/releases/{_story.Live.Id}");
         Assert.Equal(("paused", 0), (release.Status, release.Traffic.CanaryWeightPpm));
         Assert.All(await _story.SendAsync(200), a => Assert.Equal(Arms.Champion, a.Arm));

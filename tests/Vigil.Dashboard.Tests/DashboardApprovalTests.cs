@@ -31,6 +31,8 @@ public sealed class DashboardApprovalTests : IAsyncLifetime
         form.FindElement(By.Name("confirm")).Click();
         form.FindElement(By.CssSelector("button[type='submit']")).Click();
 
+        // The page the form posts back to carries the result: wait for it before asking the API.
+        Assert.Contains("approve", Browser.WaitFor(driver, By.CssSelector(".notice")).Text, StringComparison.OrdinalIgnoreCase);
         var release = await _story.Server.GetAsync<ReleaseView>($"/v1/releases/{_story.Live.Id}");
         Assert.Equal(("canary", 500_000), (release.Status, release.Traffic.CanaryWeightPpm));
         var audit = await _story.Server.GetAsync<AuditList>("/v1/audit?action=release.approved");

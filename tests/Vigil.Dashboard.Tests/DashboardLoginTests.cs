@@ -49,7 +49,7 @@ public sealed class DashboardLoginTests : IAsyncLifetime
         Assert.EndsWith("/login?return=%2Fservices%2Fshop", driver.Url, StringComparison.Ordinal);
 
         LogIn(driver, "vgl_wrong_key");
-        Assert.Contains("not valid", driver.FindElement(By.CssSelector(".notice.failed")).Text, StringComparison.Ordinal);
+        Assert.Contains("not valid", Browser.WaitFor(driver, By.CssSelector(".notice.failed")).Text, StringComparison.Ordinal);
 
         LogIn(driver, _viewer);
         Assert.EndsWith("/services/shop", driver.Url, StringComparison.Ordinal);
