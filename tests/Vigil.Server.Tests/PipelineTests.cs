@@ -135,6 +135,12 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Equal("judgments", report.Stages.Single(s => s.Stage == "generation").SourceLabel);
         Assert.Contains("80% of the week's end-to-end failures start at ranking (20 of 25)", report.Headline, StringComparison.Ordinal);
 
+        // The dashboard's pipelines page shows the same report: ranking breached, retrieval fine, the headline.
+        var page = System.Net.WebUtility.HtmlDecode(await _server.Client.GetStringAsync("/pipelines", TestContext.Current.CancellationToken));
+        Assert.Contains("data-stage=\"ranking\" data-status=\"breached\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-stage=\"retrieval\" data-status=\"ok\"", page, StringComparison.Ordinal);
+        Assert.Contains("80% of the week's end-to-end failures start at ranking (20 of 25)", page, StringComparison.Ordinal);
+
         var metric = await _server.GetAsync<StageMetricReading>("/v1/pipelines/qa/stages/ranking/metric");
         Assert.Equal(ranking.Value, metric.Value);
         Assert.Equal(StageStatus.Breached, metric.Status);
