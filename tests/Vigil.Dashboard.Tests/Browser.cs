@@ -67,5 +67,31 @@ public sealed class Browser : IDisposable
         }
     }
 
+    /// <summary>
+    /// Clicks or submits through <paramref name="submit"/> and waits (up to 15 s) until the page it posted to has replaced
+    /// the current one: Selenium returns from a click before the next page loads.
+    /// </summary>
+    public static void SubmitAndWait(IWebDriver driver, Action submit)
+    {
+        var before = driver.FindElement(By.TagName("html"));
+        submit();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            try
+            {
+                _ = before.Enabled; // throws once the old page is gone
+            }
+            catch (StaleElementReferenceException)
+            {
+                return;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new Xunit.Sdk.XunitException($"the page did not change within 15 s after submitting on {driver.Url}");
+    }
+
     public void Dispose() => _driver?.Quit();
 }

@@ -31,7 +31,7 @@ public sealed partial class DashboardActionsTests : IAsyncLifetime
         var form = driver.FindElement(By.CssSelector("form[data-action='release-kill']"));
         form.FindElement(By.Name("reason")).SendKeys("pager: conversion dropped");
         form.FindElement(By.Name("confirm")).Click();
-        form.FindElement(By.CssSelector("button[type='submit']")).Click();
+        Browser.SubmitAndWait(driver, form.FindElement(By.CssSelector("button[type='submit']")).Click);
 
         Assert.Contains("release " + _story.Live.Id + " is now paused", Browser.WaitFor(driver, By.CssSelector(".notice.ok")).Text, StringComparison.Ordinal);
         var release = await _story.Server.GetAsync<ReleaseView>($"/v1/releases/{_story.Live.Id}");

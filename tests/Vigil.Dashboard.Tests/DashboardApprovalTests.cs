@@ -29,7 +29,7 @@ public sealed class DashboardApprovalTests : IAsyncLifetime
         var form = driver.FindElement(By.CssSelector("form[data-action='release-approve']"));
         form.FindElement(By.Name("reason")).SendKeys("dashboards look fine");
         form.FindElement(By.Name("confirm")).Click();
-        form.FindElement(By.CssSelector("button[type='submit']")).Click();
+        Browser.SubmitAndWait(driver, form.FindElement(By.CssSelector("button[type='submit']")).Click);
 
         // The page the form posts back to carries the result: wait for it before asking the API.
         Assert.Contains("approve", Browser.WaitFor(driver, By.CssSelector(".notice")).Text, StringComparison.OrdinalIgnoreCase);

@@ -56,7 +56,7 @@ public sealed class DashboardLoginTests : IAsyncLifetime
         Assert.Contains("viewer (read only)", driver.FindElement(By.CssSelector(".who")).Text, StringComparison.Ordinal);
         Assert.Empty(driver.FindElements(By.CssSelector("form.action[data-action]")));
 
-        driver.FindElement(By.CssSelector(".who button")).Click();
+        Browser.SubmitAndWait(driver, driver.FindElement(By.CssSelector(".who button")).Click);
         driver.Navigate().GoToUrl(new Uri(_server.App.BaseAddress, "/services/shop"));
         LogIn(driver, _admin);
         Assert.Contains("alice (admin)", driver.FindElement(By.CssSelector(".who")).Text, StringComparison.Ordinal);
@@ -70,6 +70,6 @@ public sealed class DashboardLoginTests : IAsyncLifetime
     {
         var field = driver.FindElement(By.Name("key"));
         field.SendKeys(key);
-        field.Submit();
+        Browser.SubmitAndWait(driver, field.Submit);
     }
 }
