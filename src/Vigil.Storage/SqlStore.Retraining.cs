@@ -218,21 +218,8 @@ public abstract partial class SqlStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<RetrainJob>> ListJobsAsync(string? service, bool activeOnly, int limit, CancellationToken cancellationToken)
     {
-        var conditions = new List<string>();
         var parameters = new List<(string, object?)> { ("limit", Math.Clamp(limit, 1, 10_000)) };
-        if (service is not null)
-        {
-            conditions.Add("service = @service");
-            parameters.Add(("service", service));
-        }
-
-        if (activeOnly)
-        {
-            conditions.Add("active = @active");
-            parameters.Add(("active", true));
-        }
-
-        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var where = ServiceActiveFilter(service, activeOnly, parameters);
         return await QueryAsync($"SELECT {JobColumns} FROM retrain_jobs {where} ORDER BY created_at DESC, id DESC LIMIT @limit", ReadJob, cancellationToken, [.. parameters]);
     }
 

@@ -714,6 +714,28 @@ public abstract partial class SqlStore : IVigilStore
         return [.. counts.OrderBy(c => c.Version).ThenBy(c => c.Arm, StringComparer.Ordinal).ThenBy(c => c.Segment, StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// The <c>WHERE</c> clause of a list filtered by an optional service and "active only" (releases, retraining jobs),
+    /// adding its parameters to <paramref name="parameters"/>; empty when neither filter applies.
+    /// </summary>
+    private protected static string ServiceActiveFilter(string? service, bool activeOnly, List<(string, object?)> parameters)
+    {
+        var conditions = new List<string>(2);
+        if (service is not null)
+        {
+            conditions.Add("service = @service");
+            parameters.Add(("service", service));
+        }
+
+        if (activeOnly)
+        {
+            conditions.Add("active = @active");
+            parameters.Add(("active", true));
+        }
+
+        return conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+    }
+
     /// <summary>The same text for JSON's true/false and 1/0, so a label outcome of 1 matches an output label of true.</summary>
     private static string Booleans(string text) => $"(CASE {text} WHEN 'true' THEN '1' WHEN 'false' THEN '0' ELSE {text} END)";
 
@@ -1096,21 +1118,8 @@ public abstract partial class SqlStore : IVigilStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredRelease>> ListReleasesAsync(string? service, bool activeOnly, CancellationToken cancellationToken)
     {
-        var conditions = new List<string>();
         var parameters = new List<(string, object?)>();
-        if (service is not null)
-        {
-            conditions.Add("service = @service");
-            parameters.Add(("service", service));
-        }
-
-        if (activeOnly)
-        {
-            conditions.Add("active = @active");
-            parameters.Add(("active", true));
-        }
-
-        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var where = ServiceActiveFilter(service, activeOnly, parameters);
         return await QueryAsync(
             $"SELECT {ReleaseColumns} FROM releases {where} ORDER BY created_at DESC, id DESC",
             ReadRelease,

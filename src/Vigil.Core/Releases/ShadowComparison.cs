@@ -104,6 +104,8 @@ public sealed record ShadowComparison(
             psi = Psi.FromCounts(NumericBins.CountValues(edges, sorted), NumericBins.CountValues(edges, y.ToArray()));
         }
 
+        var championSorted = championLatency.Order().ToArray();
+        var challengerSorted = challengerLatency.Order().ToArray();
         return new ShadowComparison(
             pairs.Count,
             errors,
@@ -113,10 +115,10 @@ public sealed record ShadowComparison(
             scoreField,
             mad,
             psi,
-            Percentile(championLatency, 0.5),
-            Percentile(championLatency, 0.99),
-            Percentile(challengerLatency, 0.5),
-            Percentile(challengerLatency, 0.99));
+            Percentile(championSorted, 0.5),
+            Percentile(championSorted, 0.99),
+            Percentile(challengerSorted, 0.5),
+            Percentile(challengerSorted, 0.99));
     }
 
     private static JsonObject? Parse(string? json)
@@ -151,16 +153,7 @@ public sealed record ShadowComparison(
         list.Add(value);
     }
 
-    private static double? Percentile(List<double> values, double q)
-    {
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        var sorted = values.Order().ToArray();
-        return Quantiles.Linear(sorted, q);
-    }
+    private static double? Percentile(double[] sorted, double q) => sorted.Length == 0 ? null : Quantiles.Linear(sorted, q);
 }
 
 /// <summary>Which shadow calls to pair: a service's challenger version in [From, To).</summary>

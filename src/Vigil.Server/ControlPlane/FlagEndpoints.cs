@@ -191,7 +191,7 @@ public static class FlagEndpoints
 
     /// <summary>
     /// Turns a flag on or off for the dashboard's forms, as the API does: the routing snapshot is rebuilt, and a release
-    /// flag's release follows at once (see <see cref="ReleaseService.FollowFlagAsync"/>).
+    /// flag's release follows at once (see <see cref="ReleaseService.FollowFlagAsync(string, CancellationToken)"/>).
     /// </summary>
     internal static async Task<Result<StoredFlag>> SwitchFlagAsync(
         string key, bool enabled, AuditContext who, IVigilStore store, RoutingState routing, ReleaseService releases, CancellationToken ct)

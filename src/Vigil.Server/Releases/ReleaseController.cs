@@ -28,7 +28,7 @@ public sealed partial class ReleaseController(
             {
                 // Every tick, not only at analysis time: a release flag switched on another replica pauses or resumes
                 // the release here within one tick (traffic already followed the flag through the routing snapshot).
-                await releases.FollowFlagAsync(release.Id, ct);
+                await releases.FollowFlagAsync(release, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -95,6 +95,11 @@ public static class ReleaseEndpoints
         }
 
         var view = await ViewAsync(store, releases, release, ct);
+        if (view.Plan.Shadow is null)
+        {
+            return Results.Json(view, VigilJson.Options); // no shadow phase, no shadow calls to compare: skip the query
+        }
+
         var pairs = await store.GetShadowPairsAsync(
             new ShadowPairsQuery(release.Service, release.Challenger, release.CreatedAt, time.GetUtcNow().AddTicks(10)), ct);
         return Results.Json(pairs.Count == 0 ? view : view with { Shadow = ShadowComparison.From(pairs) }, VigilJson.Options);

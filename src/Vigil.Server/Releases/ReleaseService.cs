@@ -318,13 +318,26 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
     /// </summary>
     public async Task FollowFlagAsync(string releaseId, CancellationToken ct)
     {
-        if (await store.GetReleaseAsync(releaseId, ct) is not { Active: true } release
-            || await store.GetFlagAsync(ReleaseFlag.KeyFor(releaseId), ct) is not { } stored)
+        if (await store.GetReleaseAsync(releaseId, ct) is { } release)
+        {
+            await FollowFlagAsync(release, ct);
+        }
+    }
+
+    /// <summary>
+    /// The same for a release the caller has just read (the controller's tick). The flag is read from the store, not the
+    /// routing snapshot: the kill switch writes the flag before the release's state, so a store read never sees a killed
+    /// release with its flag still on, while the snapshot may lag behind the state and would resume it.
+    /// </summary>
+    public async Task FollowFlagAsync(StoredRelease release, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        if (!release.Active || await store.GetFlagAsync(ReleaseFlag.KeyFor(release.Id), ct) is not { } flag)
         {
             return;
         }
 
-        var enabled = VigilJson.Deserialize<FlagDefinition>(stored.Definition)?.Enabled ?? true;
+        var enabled = VigilJson.Deserialize<FlagDefinition>(flag.Definition)?.Enabled ?? true;
         var killed = ReadState(release).Pause is { KillSwitch: true };
         if (enabled == !killed)
         {
@@ -335,11 +348,11 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         var who = new AuditContext(
             ReleaseActions.Controller,
             now,
-            enabled ? $"release flag '{stored.Key}' turned back on" : $"release flag '{stored.Key}' turned off: the kill switch");
-        var applied = await CommandAsync(releaseId, enabled ? ReleaseCommandKind.Resume : ReleaseCommandKind.KillSwitchOff, who, ct);
+            enabled ? $"release flag '{flag.Key}' turned back on" : $"release flag '{flag.Key}' turned off: the kill switch");
+        var applied = await CommandAsync(release.Id, enabled ? ReleaseCommandKind.Resume : ReleaseCommandKind.KillSwitchOff, who, ct);
         if (!applied.IsSuccess)
         {
-            LogFollowFailed(logger, releaseId, applied.Failure!.Message);
+            LogFollowFailed(logger, release.Id, applied.Failure!.Message);
         }
     }
 
