@@ -130,6 +130,13 @@ public partial interface IVigilStore : IAsyncDisposable
     /// </summary>
     Task<Result<StoredRelease>> UpdateReleaseAsync(string id, long expectedRevision, string status, bool active, string state, ReleaseEvent transition, string action, AuditContext who, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="UpdateReleaseAsync"/> for a promotion: the release ends with <paramref name="status"/> and, in the same
+    /// transaction, its challenger becomes the service's champion (the champion becomes previous champion; audited as
+    /// <c>alias.promoted</c>), unless it already is. Nobody, not even a crash, sees a promoted release whose aliases did not move.
+    /// </summary>
+    Task<Result<StoredRelease>> PromoteReleaseAsync(string id, long expectedRevision, string status, string state, ReleaseEvent transition, string action, AuditContext who, CancellationToken cancellationToken);
+
     /// <summary>Replaces a running release's plan (an amendment) if still at <paramref name="expectedRevision"/>, auditing before and after with the reason.</summary>
     Task<Result<StoredRelease>> AmendReleaseAsync(string id, long expectedRevision, string plan, ReleaseEvent transition, AuditContext who, CancellationToken cancellationToken);
 

@@ -314,91 +314,102 @@ public abstract partial class SqlStore : IVigilStore
         ArgumentNullException.ThrowIfNull(who);
         return ChangeAsync<AliasSet>(
             new ControlPlaneChange(service, action),
-            async (connection, transaction) =>
-            {
-                // The service row is the lock: it exists even before the service has an aliases row.
-                if (!await LockServiceAsync(connection, transaction, service, cancellationToken))
-                {
-                    return ServiceNotFound(service);
-                }
-
-                var current = await ReadAliasesAsync(connection, transaction, service, cancellationToken);
-                if (current.Revision != expectedRevision)
-                {
-                    return Failure.Conflict(
-                        $"the aliases of '{service}' changed meanwhile (now at revision {current.Revision}, expected {expectedRevision}); read them again and retry");
-                }
-
-                var missing = new List<string>();
-                foreach (var number in new[] { next.Champion, next.Challenger, next.PreviousChampion }.OfType<int>().Distinct())
-                {
-                    var exists = await ScalarAsync(
-                        connection,
-                        transaction,
-                        "SELECT 1 FROM model_versions WHERE service = @service AND number = @number",
-                        cancellationToken,
-                        ("service", service),
-                        ("number", number));
-                    if (exists is null)
-                    {
-                        missing.Add($"service '{service}' has no version {number}");
-                    }
-                }
-
-                if (missing.Count > 0)
-                {
-                    return new Failure(FailureKind.NotFound, string.Join("; ", missing), missing);
-                }
-
-                var updated = next with { Revision = expectedRevision + 1 };
-                await ExecuteAsync(
-                    connection,
-                    transaction,
-                    """
-                    INSERT INTO aliases (service, champion, challenger, previous_champion, revision)
-                    VALUES (@service, @champion, @challenger, @previous_champion, @revision)
-                    ON CONFLICT (service) DO UPDATE SET
-                        champion = excluded.champion,
-                        challenger = excluded.challenger,
-                        previous_champion = excluded.previous_champion,
-                        revision = excluded.revision
-                    """,
-                    cancellationToken,
-                    ("service", service),
-                    ("champion", updated.Champion),
-                    ("challenger", updated.Challenger),
-                    ("previous_champion", updated.PreviousChampion),
-                    ("revision", updated.Revision));
-
-                var at = ToDb(who.At);
-                foreach (var (alias, from, to) in updated.ChangesFrom(current))
-                {
-                    await ExecuteAsync(
-                        connection,
-                        transaction,
-                        """
-                        INSERT INTO alias_history (service, alias, from_version, to_version, at, actor, action, reason)
-                        VALUES (@service, @alias, @from_version, @to_version, @at, @actor, @action, @reason)
-                        """,
-                        cancellationToken,
-                        ("service", service),
-                        ("alias", alias),
-                        ("from_version", from),
-                        ("to_version", to),
-                        ("at", at),
-                        ("actor", who.Actor),
-                        ("action", action),
-                        ("reason", who.Reason));
-                }
-
-                await InsertAuditAsync(
-                    connection,
-                    transaction,
-                    Audit(who, action, service, $"{service}/aliases", VigilJson.Serialize(current), VigilJson.Serialize(updated)),
-                    cancellationToken);
-                return Result<AliasSet>.Ok(updated);
-            },
+            (connection, transaction) => WriteAliasesAsync(connection, transaction, service, expectedRevision, next, action, who, cancellationToken),
             cancellationToken);
+    }
+
+    /// <summary>Writes a service's aliases inside the caller's transaction if they are still at <paramref name="expectedRevision"/>, with their history and an audit event.</summary>
+    private async Task<Result<AliasSet>> WriteAliasesAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        string service,
+        long expectedRevision,
+        AliasSet next,
+        string action,
+        AuditContext who,
+        CancellationToken cancellationToken)
+    {
+        // The service row is the lock: it exists even before the service has an aliases row.
+        if (!await LockServiceAsync(connection, transaction, service, cancellationToken))
+        {
+            return ServiceNotFound(service);
+        }
+
+        var current = await ReadAliasesAsync(connection, transaction, service, cancellationToken);
+        if (current.Revision != expectedRevision)
+        {
+            return Failure.Conflict(
+                $"the aliases of '{service}' changed meanwhile (now at revision {current.Revision}, expected {expectedRevision}); read them again and retry");
+        }
+
+        var missing = new List<string>();
+        foreach (var number in new[] { next.Champion, next.Challenger, next.PreviousChampion }.OfType<int>().Distinct())
+        {
+            var exists = await ScalarAsync(
+                connection,
+                transaction,
+                "SELECT 1 FROM model_versions WHERE service = @service AND number = @number",
+                cancellationToken,
+                ("service", service),
+                ("number", number));
+            if (exists is null)
+            {
+                missing.Add($"service '{service}' has no version {number}");
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            return new Failure(FailureKind.NotFound, string.Join("; ", missing), missing);
+        }
+
+        var updated = next with { Revision = expectedRevision + 1 };
+        await ExecuteAsync(
+            connection,
+            transaction,
+            """
+            INSERT INTO aliases (service, champion, challenger, previous_champion, revision)
+            VALUES (@service, @champion, @challenger, @previous_champion, @revision)
+            ON CONFLICT (service) DO UPDATE SET
+                champion = excluded.champion,
+                challenger = excluded.challenger,
+                previous_champion = excluded.previous_champion,
+                revision = excluded.revision
+            """,
+            cancellationToken,
+            ("service", service),
+            ("champion", updated.Champion),
+            ("challenger", updated.Challenger),
+            ("previous_champion", updated.PreviousChampion),
+            ("revision", updated.Revision));
+
+        var at = ToDb(who.At);
+        foreach (var (alias, from, to) in updated.ChangesFrom(current))
+        {
+            await ExecuteAsync(
+                connection,
+                transaction,
+                """
+                INSERT INTO alias_history (service, alias, from_version, to_version, at, actor, action, reason)
+                VALUES (@service, @alias, @from_version, @to_version, @at, @actor, @action, @reason)
+                """,
+                cancellationToken,
+                ("service", service),
+                ("alias", alias),
+                ("from_version", from),
+                ("to_version", to),
+                ("at", at),
+                ("actor", who.Actor),
+                ("action", action),
+                ("reason", who.Reason));
+        }
+
+        await InsertAuditAsync(
+            connection,
+            transaction,
+            Audit(who, action, service, $"{service}/aliases", VigilJson.Serialize(current), VigilJson.Serialize(updated)),
+            cancellationToken);
+        return Result<AliasSet>.Ok(updated);
     }
 
     /// <inheritdoc />
@@ -1093,6 +1104,34 @@ public abstract partial class SqlStore : IVigilStore
     }
 
     /// <inheritdoc />
+    public Task<Result<StoredRelease>> PromoteReleaseAsync(string id, long expectedRevision, string status, string state, ReleaseEvent transition, string action, AuditContext who, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        ArgumentNullException.ThrowIfNull(state);
+        return ChangeReleaseAsync(
+            id,
+            expectedRevision,
+            transition,
+            action,
+            who,
+            current => Result<ReleaseEdit>.Ok(new ReleaseEdit(current with { Status = status, Active = false, State = state }, current.State, state)),
+            cancellationToken,
+            async (connection, transaction, release) =>
+            {
+                var aliases = await ReadAliasesAsync(connection, transaction, release.Service, cancellationToken);
+                if (aliases.Champion == release.Challenger)
+                {
+                    return null;
+                }
+
+                var next = (aliases with { Challenger = release.Challenger }).Promote();
+                var moved = await WriteAliasesAsync(
+                    connection, transaction, release.Service, aliases.Revision, next.Value!, AuditActions.AliasPromoted, who with { Reason = $"release {id} promoted: {who.Reason}" }, cancellationToken);
+                return moved.Failure;
+            });
+    }
+
+    /// <inheritdoc />
     public Task<Result<StoredRelease>> AmendReleaseAsync(string id, long expectedRevision, string plan, ReleaseEvent transition, AuditContext who, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -1247,7 +1286,8 @@ public abstract partial class SqlStore : IVigilStore
         string action,
         AuditContext who,
         Func<StoredRelease, Result<ReleaseEdit>> edit,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<DbConnection, DbTransaction, StoredRelease, Task<Failure?>>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(transition);
         ArgumentNullException.ThrowIfNull(who);
@@ -1283,6 +1323,11 @@ public abstract partial class SqlStore : IVigilStore
                     }
 
                     var (next, before, after) = edited.Value!;
+                    if (alongside is not null && await alongside(connection, transaction, current) is { } refused)
+                    {
+                        return refused;
+                    }
+
                     var updated = next with { Revision = expectedRevision + 1, UpdatedAt = Timestamps.Normalize(who.At) };
                     await ExecuteAsync(
                         connection,

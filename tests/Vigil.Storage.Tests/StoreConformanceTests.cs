@@ -599,6 +599,31 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PromoteRelease_EndsTheReleaseAndMovesTheAliasesInOneChange_AndAStaleRevisionMovesNothing()
+    {
+        await CreateServiceWithVersionsAsync("shop", 2);
+        var champion = (await Store.UpdateAliasesAsync("shop", 0, new AliasSet(1, 2, null, 0), "alias.set", Alice, Ct)).Unwrap();
+        (await Store.CreateReleaseAsync(Release("rel-1"), Started("rel-1"), Alice, Ct)).Unwrap();
+        var controller = new AuditContext("vigil:controller", T0.AddMinutes(10), "all promotion rules hold");
+        var promotion = new ReleaseEvent(0, "rel-1", T0.AddMinutes(10), "canary", "promoted", "vigil:controller", "all promotion rules hold", null);
+
+        var stale = await Store.PromoteReleaseAsync("rel-1", 7, "promoted", "{\"phase\":\"promoted\"}", promotion, "release.promoted", controller, Ct);
+        Assert.Equal(FailureKind.Conflict, stale.Failure?.Kind);
+        Assert.Equal(champion, await Store.GetAliasesAsync("shop", Ct));
+
+        var promoted = (await Store.PromoteReleaseAsync("rel-1", 1, "promoted", "{\"phase\":\"promoted\"}", promotion, "release.promoted", controller, Ct)).Unwrap();
+
+        Assert.Equal(("promoted", false, 2L), (promoted.Status, promoted.Active, promoted.Revision));
+        var aliases = await Store.GetAliasesAsync("shop", Ct);
+        Assert.Equal((2, (int?)null, 1), (aliases.Champion, aliases.Challenger, aliases.PreviousChampion));
+        var change = Assert.Single(await Store.GetAliasHistoryAsync("shop", Ct), c => c.Alias == "champion" && c.ToVersion == 2);
+        Assert.Equal(("vigil:controller", "alias.promoted"), (change.Actor, change.Action));
+        Assert.Contains("rel-1", change.Reason, StringComparison.Ordinal);
+        Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "release.promoted"), Ct));
+        Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: "alias.promoted"), Ct));
+    }
+
+    [Fact]
     public async Task UpdateRelease_StaleRevision_ReturnsConflict_UnknownReturnsNotFound_AndNothingIsAppended()
     {
         await CreateServiceWithVersionsAsync("shop", 2);

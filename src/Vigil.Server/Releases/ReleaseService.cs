@@ -262,6 +262,19 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
     {
         var details = JsonSerializer.Serialize(new { transition.Triggers, transition.Promotion, transition.FirstBreachAt, transition.FromStep, transition.ToStep }, VigilJson.Options);
         var @event = new ReleaseEvent(0, release.Id, transition.At, release.Status, ReleaseStateMachine.Name(next.Phase), transition.Actor, transition.Reason, details);
+        if (next.Phase == ReleasePhase.Promoted)
+        {
+            return await store.PromoteReleaseAsync(
+                release.Id,
+                release.Revision,
+                ReleaseStateMachine.Name(next.Phase),
+                VigilJson.Serialize(next),
+                @event,
+                transition.Action,
+                who with { Reason = transition.Reason },
+                ct);
+        }
+
         return await store.UpdateReleaseAsync(
             release.Id,
             release.Revision,
@@ -274,40 +287,16 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
             ct);
     }
 
-    /// <summary>Makes the persisted state true in the registry: a promotion moves the aliases (once). Traffic follows the routing snapshot.</summary>
+    /// <summary>
+    /// Makes the persisted state true around the release: an ended release's flag goes off. (A promotion's alias move is part
+    /// of the persisted decision itself, <see cref="IVigilStore.PromoteReleaseAsync"/>.) Traffic follows the routing snapshot.
+    /// </summary>
     private async Task EffectAsync(StoredRelease release, ReleaseState state, string reason, CancellationToken ct)
     {
         if (state.IsTerminal)
         {
             // An ended release's flag is off: it routes nothing, and the flag list says so.
             await SetFlagAsync(release, enabled: false, new AuditContext(ReleaseActions.Controller, time.GetUtcNow(), $"release {release.Id} ended: {reason}"), ct);
-        }
-
-        if (state.Phase != ReleasePhase.Promoted)
-        {
-            return;
-        }
-
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            var aliases = await store.GetAliasesAsync(release.Service, ct);
-            if (aliases.Champion == release.Challenger)
-            {
-                return;
-            }
-
-            var next = (aliases with { Challenger = release.Challenger }).Promote();
-            if (!next.IsSuccess)
-            {
-                return;
-            }
-
-            var who = new AuditContext(ReleaseActions.Controller, time.GetUtcNow(), $"release {release.Id} promoted: {reason}");
-            var moved = await store.UpdateAliasesAsync(release.Service, aliases.Revision, next.Value!, AuditActions.AliasPromoted, who, ct);
-            if (moved.IsSuccess)
-            {
-                return;
-            }
         }
     }
 
