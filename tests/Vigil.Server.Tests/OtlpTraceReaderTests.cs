@@ -1,98 +1,87 @@
+using System.Text.Json;
 using Google.Protobuf;
 using Vigil.Server.Pipelines.Otlp;
 
 namespace Vigil.Server.Tests;
 
-/// <summary>The hand decoder of OTLP protobuf against bytes written field by field with Google.Protobuf's CodedOutputStream.</summary>
+/// <summary>Array and map attribute values are flattened the way OpenInference flattens lists, in both encodings.</summary>
 public sealed class OtlpTraceReaderTests
 {
     [Fact]
-    public void ReadProtobuf_ReadsIdsNameStartStatusAndEveryScalarAttribute_SkipsUnknownFields()
+    public void Json_ArrayAndMapValues_AreFlattenedToIndexedAndNamedKeys()
     {
-        var span = Message(o =>
-        {
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(ByteString.CopyFrom([0xab, 0xcd, 0x01]));
-            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(ByteString.CopyFrom([0x0f]));
-            o.WriteTag(5, WireFormat.WireType.LengthDelimited);
-            o.WriteString("retrieve");
-            o.WriteTag(6, WireFormat.WireType.Varint); // kind: not read, skipped
-            o.WriteEnum(3);
-            o.WriteTag(7, WireFormat.WireType.Fixed64);
-            o.WriteFixed64(1_764_000_000_000_000_123);
-            WriteAttribute(o, 9, "s", v => { v.WriteTag(1, WireFormat.WireType.LengthDelimited); v.WriteString("text"); });
-            WriteAttribute(o, 9, "b", v => { v.WriteTag(2, WireFormat.WireType.Varint); v.WriteBool(true); });
-            WriteAttribute(o, 9, "i", v => { v.WriteTag(3, WireFormat.WireType.Varint); v.WriteInt64(-42); });
-            WriteAttribute(o, 9, "d", v => { v.WriteTag(4, WireFormat.WireType.Fixed64); v.WriteDouble(0.25); });
-            WriteAttribute(o, 9, "vigil.pipeline", v => { v.WriteTag(1, WireFormat.WireType.LengthDelimited); v.WriteString("span-level"); });
-            o.WriteTag(15, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(Message(s => { s.WriteTag(3, WireFormat.WireType.Varint); s.WriteEnum(2); }));
-        });
-        var resource = Message(o => WriteAttribute(o, 1, "vigil.pipeline", v => { v.WriteTag(1, WireFormat.WireType.LengthDelimited); v.WriteString("qa"); }));
-        var scopeSpans = Message(o =>
-        {
-            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(span);
-        });
-        var resourceSpans = Message(o =>
-        {
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(resource);
-            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(scopeSpans);
-            o.WriteTag(3, WireFormat.WireType.LengthDelimited);
-            o.WriteString("https://opentelemetry.io/schemas/1.26.0");
-        });
-        var request = Message(o =>
-        {
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(resourceSpans);
-        });
+        using var document = JsonDocument.Parse("""
+            {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "AB", "spanId": "CD", "name": "retrieve", "attributes": [
+              {"key": "retrieval.documents", "value": {"arrayValue": {"values": [
+                {"kvlistValue": {"values": [{"key": "document.id", "value": {"stringValue": "d1"}}, {"key": "document.score", "value": {"doubleValue": 0.9}}]}},
+                {"kvlistValue": {"values": [{"key": "document.id", "value": {"stringValue": "d2"}}, {"key": "document.score", "value": {"intValue": "1"}}]}}]}}},
+              {"key": "tag.tags", "value": {"arrayValue": {"values": [{"stringValue": "a"}, {"boolValue": true}]}}}]}]}]}]}
+            """);
 
-        var read = Assert.Single(OtlpTraceReader.ReadProtobuf(request.Span));
+        var span = Assert.Single(OtlpTraceReader.ReadJson(document.RootElement));
 
-        Assert.Equal("abcd01", read.TraceId);
-        Assert.Equal("0f", read.SpanId);
-        Assert.Equal("retrieve", read.Name);
-        Assert.Equal(1_764_000_000_000_000_123UL, read.StartUnixNano);
-        Assert.True(read.IsError);
-        Assert.Equal("text", read.Attributes["s"]);
-        Assert.Equal(true, read.Attributes["b"]);
-        Assert.Equal(-42L, read.Attributes["i"]);
-        Assert.Equal(0.25, read.Attributes["d"]);
-        Assert.Equal("span-level", read.Attributes["vigil.pipeline"]); // the span's attribute overrides the resource's
+        Assert.Equal("d1", span.Attributes["retrieval.documents.0.document.id"]);
+        Assert.Equal(0.9, span.Attributes["retrieval.documents.0.document.score"]);
+        Assert.Equal("d2", span.Attributes["retrieval.documents.1.document.id"]);
+        Assert.Equal(1L, span.Attributes["retrieval.documents.1.document.score"]);
+        Assert.Equal("a", span.Attributes["tag.tags.0"]);
+        Assert.Equal(true, span.Attributes["tag.tags.1"]);
+        Assert.DoesNotContain("retrieval.documents", span.Attributes.Keys);
     }
 
     [Fact]
-    public void ReadProtobuf_Truncated_Throws()
+    public void Protobuf_ArrayAndMapValues_AreFlattenedLikeJson()
     {
-        var bytes = Message(o =>
-        {
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteLength(50);
-        });
-        Assert.Throws<InvalidProtocolBufferException>(() => OtlpTraceReader.ReadProtobuf(bytes.Span));
+        // ExportTraceServiceRequest { resource_spans (1) { scope_spans (2) { spans (2) { trace_id (1), span_id (2), name (5), attributes (9) } } } }
+        var documents = AnyArray(
+            AnyMap(KeyValue("document.id", AnyString("d1")), KeyValue("document.score", AnyDouble(0.9))),
+            AnyMap(KeyValue("document.id", AnyString("d2"))));
+        var span = Message(
+            (1, ByteString.CopyFrom(0xab)),
+            (2, ByteString.CopyFrom(0xcd)),
+            (5, ByteString.CopyFromUtf8("retrieve")),
+            (9, KeyValue("retrieval.documents", documents)),
+            (9, KeyValue("tag.tags", AnyArray(AnyString("a"), AnyString("b")))));
+        var request = Message((1, Message((2, Message((2, span))))));
+
+        var read = Assert.Single(OtlpTraceReader.ReadProtobuf(request.Span));
+
+        Assert.Equal("ab", read.TraceId);
+        Assert.Equal("d1", read.Attributes["retrieval.documents.0.document.id"]);
+        Assert.Equal(0.9, read.Attributes["retrieval.documents.0.document.score"]);
+        Assert.Equal("d2", read.Attributes["retrieval.documents.1.document.id"]);
+        Assert.Equal("b", read.Attributes["tag.tags.1"]);
     }
 
-    private static void WriteAttribute(CodedOutputStream output, int field, string key, Action<CodedOutputStream> value)
+    private static ByteString Message(params (int Field, ByteString Bytes)[] fields)
     {
-        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(Message(kv =>
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        foreach (var (field, bytes) in fields)
         {
-            kv.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            kv.WriteString(key);
-            kv.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            kv.WriteBytes(Message(value));
-        }));
-    }
+            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(bytes);
+        }
 
-    private static ByteString Message(Action<CodedOutputStream> write)
-    {
-        using var stream = new MemoryStream();
-        var output = new CodedOutputStream(stream);
-        write(output);
         output.Flush();
-        return ByteString.CopyFrom(stream.ToArray());
+        return ByteString.CopyFrom(buffer.ToArray());
+    }
+
+    private static ByteString KeyValue(string key, ByteString anyValue) => Message((1, ByteString.CopyFromUtf8(key)), (2, anyValue));
+
+    private static ByteString AnyString(string value) => Message((1, ByteString.CopyFromUtf8(value)));
+
+    private static ByteString AnyArray(params ByteString[] values) => Message((5, Message([.. values.Select(v => (1, v))])));
+
+    private static ByteString AnyMap(params ByteString[] keyValues) => Message((6, Message([.. keyValues.Select(kv => (1, kv))])));
+
+    private static ByteString AnyDouble(double value)
+    {
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        output.WriteTag(4, WireFormat.WireType.Fixed64);
+        output.WriteDouble(value);
+        output.Flush();
+        return ByteString.CopyFrom(buffer.ToArray());
     }
 }

@@ -138,11 +138,11 @@ public static class OtlpTraceReader
         return new OtlpSpan(traceId, spanId, name, start, error, attributes);
     }
 
-    private static void ReadKeyValue(ByteString bytes, Dictionary<string, object> into)
+    private static void ReadKeyValue(ByteString bytes, Dictionary<string, object> into, string prefix = "")
     {
         var input = bytes.CreateCodedInput();
         string? key = null;
-        object? value = null;
+        ByteString? value = null;
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -152,7 +152,7 @@ public static class OtlpTraceReader
                     key = input.ReadString();
                     break;
                 case 2 when IsLengthDelimited(tag):
-                    value = ReadAnyValue(input.ReadBytes());
+                    value = input.ReadBytes();
                     break;
                 default:
                     input.SkipLastField();
@@ -162,39 +162,73 @@ public static class OtlpTraceReader
 
         if (key is not null && value is not null)
         {
-            into[key] = value;
+            ReadAnyValue(value, prefix + key, into);
         }
     }
 
-    /// <summary>AnyValue: string (1), bool (2), int64 (3), double (4); arrays, maps and bytes are not read.</summary>
-    private static object? ReadAnyValue(ByteString bytes)
+    /// <summary>
+    /// AnyValue: string (1), bool (2), int64 (3), double (4) are stored under <paramref name="key"/>; an array (5) is
+    /// flattened to <c>key.0</c>, <c>key.1</c> … and a map (6) to <c>key.name</c>, the way OpenInference flattens lists
+    /// (<c>retrieval.documents.0.document.id</c>), so either encoding maps to the same stage fields. Bytes are not read.
+    /// </summary>
+    private static void ReadAnyValue(ByteString bytes, string key, Dictionary<string, object> into)
     {
         var input = bytes.CreateCodedInput();
-        object? value = null;
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
             switch (WireFormat.GetTagFieldNumber(tag))
             {
                 case 1 when IsLengthDelimited(tag):
-                    value = input.ReadString();
+                    into[key] = input.ReadString();
                     break;
                 case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.Varint:
-                    value = input.ReadBool();
+                    into[key] = input.ReadBool();
                     break;
                 case 3 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.Varint:
-                    value = input.ReadInt64();
+                    into[key] = input.ReadInt64();
                     break;
                 case 4 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.Fixed64:
-                    value = input.ReadDouble();
+                    into[key] = input.ReadDouble();
+                    break;
+                case 5 when IsLengthDelimited(tag):
+                    var array = input.ReadBytes().CreateCodedInput();
+                    var index = 0;
+                    uint at;
+                    while ((at = array.ReadTag()) != 0)
+                    {
+                        if (WireFormat.GetTagFieldNumber(at) == 1 && IsLengthDelimited(at))
+                        {
+                            ReadAnyValue(array.ReadBytes(), $"{key}.{index++}", into);
+                        }
+                        else
+                        {
+                            array.SkipLastField();
+                        }
+                    }
+
+                    break;
+                case 6 when IsLengthDelimited(tag):
+                    var map = input.ReadBytes().CreateCodedInput();
+                    uint mt;
+                    while ((mt = map.ReadTag()) != 0)
+                    {
+                        if (WireFormat.GetTagFieldNumber(mt) == 1 && IsLengthDelimited(mt))
+                        {
+                            ReadKeyValue(map.ReadBytes(), into, key + ".");
+                        }
+                        else
+                        {
+                            map.SkipLastField();
+                        }
+                    }
+
                     break;
                 default:
                     input.SkipLastField();
                     break;
             }
         }
-
-        return value;
     }
 
     private static bool IsLengthDelimited(uint tag) => WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited;
@@ -255,38 +289,47 @@ public static class OtlpTraceReader
         return spans;
     }
 
-    private static void ReadJsonAttributes(JsonElement attributes, Dictionary<string, object> into)
+    private static void ReadJsonAttributes(JsonElement attributes, Dictionary<string, object> into, string prefix = "")
     {
         foreach (var kv in attributes.EnumerateArray())
         {
-            var key = kv.GetProperty("key").GetString()!;
-            if (!kv.TryGetProperty("value", out var v))
+            if (kv.TryGetProperty("value", out var v))
             {
-                continue;
+                ReadJsonValue(v, prefix + kv.GetProperty("key").GetString()!, into);
             }
+        }
+    }
 
-            object? value = null;
-            if (v.TryGetProperty("stringValue", out var s))
+    /// <summary>The JSON form of <see cref="ReadAnyValue(ByteString, string, Dictionary{string, object})"/>, flattening arrays and maps the same way.</summary>
+    private static void ReadJsonValue(JsonElement v, string key, Dictionary<string, object> into)
+    {
+        if (v.TryGetProperty("stringValue", out var s))
+        {
+            into[key] = s.GetString() ?? string.Empty;
+        }
+        else if (v.TryGetProperty("boolValue", out var b))
+        {
+            into[key] = b.GetBoolean();
+        }
+        else if (v.TryGetProperty("intValue", out var i))
+        {
+            into[key] = i.ValueKind == JsonValueKind.String ? long.Parse(i.GetString()!, CultureInfo.InvariantCulture) : i.GetInt64();
+        }
+        else if (v.TryGetProperty("doubleValue", out var d))
+        {
+            into[key] = d.ValueKind == JsonValueKind.String ? double.Parse(d.GetString()!, CultureInfo.InvariantCulture) : d.GetDouble();
+        }
+        else if (v.TryGetProperty("arrayValue", out var array) && array.TryGetProperty("values", out var values))
+        {
+            var index = 0;
+            foreach (var element in values.EnumerateArray())
             {
-                value = s.GetString();
+                ReadJsonValue(element, $"{key}.{index++}", into);
             }
-            else if (v.TryGetProperty("boolValue", out var b))
-            {
-                value = b.GetBoolean();
-            }
-            else if (v.TryGetProperty("intValue", out var i))
-            {
-                value = i.ValueKind == JsonValueKind.String ? long.Parse(i.GetString()!, CultureInfo.InvariantCulture) : i.GetInt64();
-            }
-            else if (v.TryGetProperty("doubleValue", out var d))
-            {
-                value = d.ValueKind == JsonValueKind.String ? double.Parse(d.GetString()!, CultureInfo.InvariantCulture) : d.GetDouble();
-            }
-
-            if (value is not null)
-            {
-                into[key] = value;
-            }
+        }
+        else if (v.TryGetProperty("kvlistValue", out var map) && map.TryGetProperty("values", out var entries))
+        {
+            ReadJsonAttributes(entries, into, key + ".");
         }
     }
 }
