@@ -20,6 +20,12 @@ public enum ReleaseCommandKind
 
     /// <summary>The release flag was turned off (kill switch): the challenger is out of all traffic and the release pauses.</summary>
     KillSwitchOff,
+
+    /// <summary>
+    /// The release flag was turned back on: a release the kill switch paused resumes; one a person had paused before the
+    /// switch was thrown goes back to that person's pause (a flag cannot overrule a person; they resume it).
+    /// </summary>
+    KillSwitchOn,
 }
 
 /// <summary>A command, who gave it, when and why.</summary>

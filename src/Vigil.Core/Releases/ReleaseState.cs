@@ -80,4 +80,5 @@ public sealed record ReleaseState(
 /// <param name="At">When.</param>
 /// <param name="ResumeTo">The phase it returns to on resume.</param>
 /// <param name="KillSwitch">True when the release flag was turned off: the challenger gets no traffic until resumed.</param>
-public sealed record ReleasePause(DateTimeOffset At, ReleasePhase ResumeTo, bool KillSwitch);
+/// <param name="HeldByPerson">True when a person had paused the release before the kill switch was thrown: turning the flag back on returns to that pause, not to the rollout.</param>
+public sealed record ReleasePause(DateTimeOffset At, ReleasePhase ResumeTo, bool KillSwitch, bool HeldByPerson = false);

@@ -152,7 +152,7 @@ public static class ReleaseStateMachine
                             return Failure.Conflict("the release is already paused");
                         }
 
-                        var off = state with { Pause = state.Pause! with { KillSwitch = true }, Sequence = state.Sequence + 1 };
+                        var off = state with { Pause = state.Pause! with { KillSwitch = true, HeldByPerson = true }, Sequence = state.Sequence + 1 };
                         return Change(state, off, ReleaseActions.Paused, command, "kill switch off: challenger out of all traffic");
                     }
 
@@ -161,7 +161,13 @@ public static class ReleaseStateMachine
                     return Change(state, paused, ReleaseActions.Paused, command, command.Reason is { Length: > 0 } r ? $"{reason}: {r}" : reason);
                 }
 
-            case ReleaseCommandKind.Resume:
+            case ReleaseCommandKind.KillSwitchOn when state.Pause is { KillSwitch: true, HeldByPerson: true } held:
+                {
+                    var back = state with { Pause = held with { KillSwitch = false, HeldByPerson = false }, Sequence = state.Sequence + 1 };
+                    return Change(state, back, ReleaseActions.Paused, command, "release flag back on: the release stays paused as a person left it; resume it with 'vigil release resume'");
+                }
+
+            case ReleaseCommandKind.Resume or ReleaseCommandKind.KillSwitchOn:
                 {
                     if (state.Phase != ReleasePhase.Paused || state.Pause is not { } pause)
                     {

@@ -338,7 +338,7 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
             ReleaseActions.Controller,
             now,
             enabled ? $"release flag '{flag.Key}' turned back on" : $"release flag '{flag.Key}' turned off: the kill switch");
-        var applied = await CommandAsync(release.Id, enabled ? ReleaseCommandKind.Resume : ReleaseCommandKind.KillSwitchOff, who, ct);
+        var applied = await CommandAsync(release.Id, enabled ? ReleaseCommandKind.KillSwitchOn : ReleaseCommandKind.KillSwitchOff, who, ct);
         if (!applied.IsSuccess)
         {
             LogFollowFailed(logger, release.Id, applied.Failure!.Message);

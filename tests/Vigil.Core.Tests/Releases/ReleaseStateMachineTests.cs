@@ -149,6 +149,27 @@ public sealed class ReleaseStateMachineTests
     }
 
     [Fact]
+    public void KillSwitch_ThrownOnAPersonsPause_FlagBackOnReturnsToThatPause_WhileOnAnUnpausedReleaseItResumes()
+    {
+        var held = ReleaseStateMachine.Apply(Canary(1, T0), new ReleaseCommand(ReleaseCommandKind.Pause, "ana", T0.AddHours(1), "investigating")).Unwrap().State;
+        var killed = ReleaseStateMachine.Apply(held, new ReleaseCommand(ReleaseCommandKind.KillSwitchOff, "flags-api", T0.AddHours(2))).Unwrap().State;
+        Assert.Equal(ReleaseTraffic.None, ReleaseTraffic.For(killed, Plan));
+
+        var flagOn = ReleaseStateMachine.Apply(killed, new ReleaseCommand(ReleaseCommandKind.KillSwitchOn, "vigil:controller", T0.AddHours(3))).Unwrap();
+
+        Assert.Equal(ReleasePhase.Paused, flagOn.State.Phase);
+        Assert.Equal(new ReleasePause(T0.AddHours(1), ReleasePhase.Canary, KillSwitch: false), flagOn.State.Pause);
+        Assert.Equal(new ReleaseTraffic(true, 0, 10_000), ReleaseTraffic.For(flagOn.State, Plan));
+        Assert.Contains("stays paused", flagOn.Transition.Reason, StringComparison.Ordinal);
+        var resumed = ReleaseStateMachine.Apply(flagOn.State, new ReleaseCommand(ReleaseCommandKind.Resume, "ana", T0.AddHours(4))).Unwrap().State;
+        Assert.Equal((ReleasePhase.Canary, TimeSpan.FromHours(3)), (resumed.Phase, resumed.PausedFor));
+
+        var killedOnly = ReleaseStateMachine.Apply(Canary(1, T0), new ReleaseCommand(ReleaseCommandKind.KillSwitchOff, "flags-api", T0.AddHours(2))).Unwrap().State;
+        var back = ReleaseStateMachine.Apply(killedOnly, new ReleaseCommand(ReleaseCommandKind.KillSwitchOn, "vigil:controller", T0.AddHours(3))).Unwrap().State;
+        Assert.Equal(ReleasePhase.Canary, back.Phase);
+    }
+
+    [Fact]
     public void Paused_ABreachStillRollsBack()
     {
         var paused = ReleaseStateMachine.Apply(Canary(2, T0), new ReleaseCommand(ReleaseCommandKind.Pause, "ana", T0.AddHours(1), "investigating")).Unwrap().State;
