@@ -19,7 +19,8 @@ const tracer = provider.getTracer("vigil-otlp-js-check");
 
 const ids = [];
 for (let i = 0; i < count; i++) {
-  const root = tracer.startSpan("qa", { attributes: { "openinference.span.kind": "CHAIN" } });
+  // tag.tags is an array attribute: OTLP/JSON sends it as an arrayValue, which Vigil flattens to tag.tags.0, tag.tags.1.
+  const root = tracer.startSpan("qa", { attributes: { "openinference.span.kind": "CHAIN", "tag.tags": ["js", "check"] } });
   const ctx = trace.setSpan(context.active(), root);
   ids.push(root.spanContext().traceId);
   const docs = [["d1", 0.9, "Refunds take five business days."], ["d2", 0.7, "Shipping is free over 50 euros."]];
