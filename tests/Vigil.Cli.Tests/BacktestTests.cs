@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
 
 namespace Vigil.Cli.Tests;
 
@@ -79,6 +81,110 @@ public sealed class BacktestTests(ITestOutputHelper output) : IDisposable
         Assert.True(alert.GetProperty("value").GetDouble() > 1, alert.ToString());
         Assert.Equal(0.25, alert.GetProperty("threshold").GetDouble());
         Assert.Contains("median", alert.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSameTrafficAsJsonLinesAndParquet_GivesTheSameAlertsAsCsv()
+    {
+        var baseline = Baseline();
+        var csv = Traffic(TimeSpan.FromHours(3), TimeSpan.FromHours(1));
+        var rows = File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).ToList();
+        var jsonl = Path.Combine(_directory, "traffic.jsonl");
+        await File.WriteAllLinesAsync(
+            jsonl,
+            rows.Select(r => $$$"""{"timestamp": "{{{r[0]}}}", "inputs": {"price": {{{r[1]}}}, "country": "{{{r[2]}}}"}}"""),
+            TestContext.Current.CancellationToken);
+        var parquet = Path.Combine(_directory, "traffic.parquet");
+        var timestamp = new DataField<DateTime>("timestamp");
+        var price = new DataField<double>("price");
+        var country = new DataField<string>("country");
+        await using (var stream = File.Create(parquet))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(timestamp, price, country), stream, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            foreach (var chunk in rows.Chunk(4_000))
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync<DateTime>(timestamp, chunk.Select(r => DateTimeOffset.Parse(r[0], CultureInfo.InvariantCulture).UtcDateTime).ToArray().AsMemory(), cancellationToken: TestContext.Current.CancellationToken);
+                await group.WriteAsync<double>(price, chunk.Select(r => double.Parse(r[1], CultureInfo.InvariantCulture)).ToArray().AsMemory(), cancellationToken: TestContext.Current.CancellationToken);
+                await group.WriteAsync(country, chunk.Select(r => r[2]).ToArray());
+            }
+        }
+
+        var reports = new List<string>();
+        foreach (var traffic in new[] { csv, jsonl, parquet })
+        {
+            var result = await Cli.RunAsync("backtest", "--baseline", baseline, "--traffic", traffic, "--json");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var json = JsonDocument.Parse(result.Out);
+            Assert.Equal(3 * 3600, json.RootElement.GetProperty("rows").GetInt64());
+            reports.Add(json.RootElement.GetProperty("alerts").GetRawText());
+        }
+
+        using (var first = JsonDocument.Parse(reports[0]))
+        {
+            Assert.Contains(first.RootElement.EnumerateArray(), a => a.GetProperty("monitor").GetString() == "input-drift" && a.GetProperty("feature").GetString() == "price");
+        }
+
+        Assert.Equal(reports[0], reports[1]);
+        Assert.Equal(reports[0], reports[2]);
+    }
+
+    [Fact]
+    public async Task DeclaredSchema_PricesAboveItsMaxAndUnseenCountries_FireTheSchemaMonitor_WhichTheInferredSchemaCannotSee()
+    {
+        var schema = Write("service.yaml", """
+            name: shop
+            inputs:
+              - { name: price, type: number, min: 0, max: 500 }
+              - { name: country, type: category, categories: [de, fr, us, uk, es] }
+            output: { kind: probability }
+            """);
+        var text = new StringBuilder("timestamp,price,country\n");
+        var random = new Random(4);
+        for (var s = 0; s < 3 * 3600; s++)
+        {
+            // From the second hour a new market starts sending traffic: a country the model has never seen.
+            var place = s >= 3600 && s % 3 == 0 ? "pl" : Countries[random.Next(5)];
+            text.Append(CultureInfo.InvariantCulture, $"{Start.AddSeconds(s):O},{Price(random):0.00},{place}\n");
+        }
+
+        var traffic = Write("new-market.csv", text.ToString());
+
+        var declared = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", traffic, "--schema", schema, "--json");
+        var inferred = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", traffic, "--json");
+
+        Assert.True(declared.ExitCode == 0, declared.ToString());
+        using var json = JsonDocument.Parse(declared.Out);
+        var alert = Assert.Single(json.RootElement.GetProperty("alerts").EnumerateArray(), a => a.GetProperty("monitor").GetString() == "schema-violations");
+        Assert.Equal("country", alert.GetProperty("feature").GetString());
+        Assert.InRange(alert.GetProperty("fired_at").GetDateTimeOffset() - Start.AddHours(1), TimeSpan.Zero, TimeSpan.FromMinutes(30));
+        using var without = JsonDocument.Parse(inferred.Out);
+        Assert.DoesNotContain(without.RootElement.GetProperty("alerts").EnumerateArray(), a => a.GetProperty("monitor").GetString() == "schema-violations");
+    }
+
+    [Fact]
+    public async Task BadSchemaOrTrafficFiles_AreClearErrors()
+    {
+        var notAService = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", Traffic(TimeSpan.FromMinutes(1), null), "--schema", Write("bad.yaml", "inputs: 3\n"));
+        Assert.Equal(1, notAService.ExitCode);
+        Assert.Contains("not a valid service file", notAService.Err, StringComparison.Ordinal);
+
+        var wrongType = Write("typed.yaml", "name: shop\ninputs:\n  - { name: price, type: category }\n  - { name: country, type: category }\noutput: { kind: probability }\n");
+        var mismatch = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", Traffic(TimeSpan.FromMinutes(1), null), "--schema", wrongType);
+        Assert.Equal(1, mismatch.ExitCode);
+        Assert.Contains("'price' is declared category but the baseline's column is numeric", mismatch.Err, StringComparison.Ordinal);
+
+        var notJson = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", Write("t.jsonl", "{\"timestamp\": \"2026-11-01T00:00:00Z\", \"price\": 1}\nnot json\n"));
+        Assert.Equal(1, notJson.ExitCode);
+        Assert.Contains("line 2 is not JSON", notJson.Err, StringComparison.Ordinal);
+
+        var noStamp = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", Write("s.jsonl", "{\"price\": 1}\n"));
+        Assert.Equal(1, noStamp.ExitCode);
+        Assert.Contains("line 1: no readable 'timestamp'", noStamp.Err, StringComparison.Ordinal);
+
+        var unknown = await Cli.RunAsync("backtest", "--baseline", Baseline(), "--traffic", Write("t.xlsx", "x"));
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("expected .csv, .jsonl (or .ndjson) or .parquet", unknown.Err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,12 +17,13 @@ internal static class BacktestCommand
     public static Command Create(CliContext context)
     {
         var baseline = new Option<string>("--baseline") { Description = "The training data (.csv or .parquet): the baseline every window is compared with", HelpName = "file", Required = true };
-        var traffic = new Option<string>("--traffic") { Description = "Timestamped traffic (.csv with a 'timestamp' column, the features, optionally score, confidence, latency_ms, error)", HelpName = "file", Required = true };
+        var traffic = new Option<string>("--traffic") { Description = "Timestamped traffic (.csv, .jsonl or .parquet with a 'timestamp' column, the features, optionally score, confidence, latency_ms, error)", HelpName = "file", Required = true };
+        var schemaFile = new Option<string?>("--schema") { Description = "The service file of 'vigil services create -f' (types, nullable, min/max, categories); default: inferred from the baseline", HelpName = "file" };
         var monitors = new Option<string?>("--monitors") { Description = "Monitors (YAML or JSON; default: the default set of docs/monitoring.md)", HelpName = "file" };
         var json = CliContext.JsonOption();
         var command = new Command("backtest", "Replay traffic through Vigil's monitors offline: which alerts would have fired, and how early")
         {
-            baseline, traffic, monitors, json,
+            baseline, traffic, schemaFile, monitors, json,
         };
         context.SetAction(command, async run =>
         {
@@ -32,12 +33,27 @@ internal static class BacktestCommand
             {
                 var data = await DataFileReader.ReadAsync(run.Get(baseline)!, null, run.CancellationToken);
                 var profiles = BaselineProfiler.Profile(data, run.Output.Warn);
+                var declared = run.Get(schemaFile) is { } schemaPath ? ReadSchema(schemaPath) : null;
+                var schema = TrafficSchema.Create(profiles, declared, run.Get(schemaFile), run.Output.Warn);
                 var definitions = run.Get(monitors) is { } file ? MonitorsFile.Read(file, profiles.Keys) : DefaultMonitors.All;
                 var backtester = new Backtester(definitions, profiles);
                 var path = run.Get(traffic)!;
-                report = run.Output.Interactive && !run.Get(json)
-                    ? await run.Output.WithProgressAsync($"Replaying {path}", () => Task.FromResult(TrafficReplay.Run(path, backtester, profiles, run.Output.Warn, null, run.CancellationToken)))
-                    : TrafficReplay.Run(path, backtester, profiles, run.Output.Warn, null, run.CancellationToken);
+                if (run.Output.Interactive && !run.Get(json))
+                {
+                    report = null!;
+                    await run.Output.Console.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                        .StartAsync(async progress =>
+                        {
+                            var task = progress.AddTask(Markup.Escape($"Replaying {Path.GetFileName(path)}"), maxValue: 1);
+                            report = await TrafficReplay.RunAsync(path, backtester, schema, run.Output.Warn, fraction => task.Value = fraction, run.CancellationToken);
+                            task.Value = 1;
+                        });
+                }
+                else
+                {
+                    report = await TrafficReplay.RunAsync(path, backtester, schema, run.Output.Warn, null, run.CancellationToken);
+                }
             }
             catch (DataFileException ex)
             {
@@ -81,5 +97,16 @@ internal static class BacktestCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static IReadOnlyList<Registry.FeatureSpec> ReadSchema(string path)
+    {
+        var read = ServiceFiles.ServiceFileReader.ReadFile(path);
+        if (!read.IsValid)
+        {
+            throw new CliFailureException($"{path} is not a valid service file (the schema of 'vigil services create -f'):{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", read.Errors));
+        }
+
+        return read.Request!.Inputs;
     }
 }
