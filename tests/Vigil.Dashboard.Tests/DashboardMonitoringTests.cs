@@ -126,4 +126,67 @@ public sealed class DashboardMonitoringTests : IAsyncLifetime
         Assert.Equal(Countries.Order(StringComparer.Ordinal), country.FindElements(By.CssSelector("g.bin")).Select(b => b.GetAttribute("data-bin")).Order(StringComparer.Ordinal));
         Assert.Contains("sort=feature", driver.Url, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task OverviewAlertsAndServicePages_RefreshTheirLiveParts_WithoutReloading()
+    {
+        var rows = string.Join(",", Enumerable.Range(0, 4000).Select(_ => Row(cents: false)));
+        using var body = new StringContent("{\"rows\": [" + rows + "]}", Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await _server.Client.PutAsync("/v1/services/feed/versions/1/baseline", body, TestContext.Current.CancellationToken)).StatusCode);
+        await MinutesAsync(20, cents: false);
+
+        var driver = _browser.Open();
+        var js = (IJavaScriptExecutor)driver;
+        driver.Navigate().GoToUrl(new Uri(_server.App.BaseAddress, "/"));
+        Assert.Equal("ok", driver.FindElement(By.CssSelector("[data-service='feed'] [data-layer='input']")).GetAttribute("data-state"));
+        Assert.NotEmpty(driver.FindElements(By.CssSelector("[data-empty='alerts']")));
+        js.ExecuteScript("window.vigilMarker = 42;");
+
+        // The feed switches to cents: the overview's light and its firing alerts change on their own.
+        await MinutesAsync(15, cents: true);
+        Until(driver, d => d.FindElement(By.CssSelector("[data-service='feed'] [data-layer='input']")).GetAttribute("data-state") == "alert", "the input light turns to alert");
+        Until(driver, d => d.FindElements(By.CssSelector("tr[data-monitor='input-drift'][data-state='firing']")).Count == 1, "the firing alert is listed");
+        Assert.Equal(42L, js.ExecuteScript("return window.vigilMarker;"));
+
+        // The alerts page: the alert resolves once the feed is fixed, without a reload.
+        driver.Navigate().GoToUrl(new Uri(_server.App.BaseAddress, "/alerts"));
+        Assert.NotEmpty(driver.FindElements(By.CssSelector("tr[data-monitor='input-drift'][data-state='firing']")));
+        js.ExecuteScript("window.vigilMarker = 43;");
+        await MinutesAsync(35, cents: false);
+        Until(driver, d => d.FindElements(By.CssSelector("tr[data-monitor='input-drift'][data-state='resolved']")).Count == 1, "the alert shows as resolved");
+        Assert.Equal(43L, js.ExecuteScript("return window.vigilMarker;"));
+
+        // The service page: its lights, firing alerts and monitoring sections are live parts too, and keep the page's choices.
+        driver.Navigate().GoToUrl(new Uri(_server.App.BaseAddress, "/services/feed?sort=feature&feature=country"));
+        var monitoring = driver.FindElement(By.CssSelector("[data-live^='/dashboard/fragments/monitoring/feed']"));
+        Assert.Contains("sort=feature", monitoring.GetAttribute("data-live"), StringComparison.Ordinal);
+        Until(driver, d => d.FindElement(By.CssSelector("[data-live^='/dashboard/fragments/monitoring/feed']")).GetAttribute("data-refreshed") is not null, "the monitoring sections refresh");
+        Assert.Contains("country", driver.FindElement(By.CssSelector("[data-chart='distribution']")).Text, StringComparison.Ordinal);
+        Assert.Equal(["country", "price"], driver.FindElements(By.CssSelector("table[data-drift-table] tbody tr")).Select(r => r.GetAttribute("data-feature")));
+        Assert.NotNull(driver.FindElement(By.CssSelector("[data-live='/dashboard/fragments/lights/feed'] [data-layer='input']")));
+    }
+
+    /// <summary>Waits up to 20 s (the live parts refresh every 5 s) for <paramref name="condition"/>.</summary>
+    private static void Until(IWebDriver driver, Func<IWebDriver, bool> condition, string what)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                if (condition(driver))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is NoSuchElementException or StaleElementReferenceException)
+            {
+                // The part was being swapped: look again.
+            }
+
+            Thread.Sleep(200);
+        }
+
+        throw new Xunit.Sdk.XunitException($"not within 20 s: {what}; the page says: {driver.FindElement(By.TagName("body")).Text}");
+    }
 }
