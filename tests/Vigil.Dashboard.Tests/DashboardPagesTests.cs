@@ -160,7 +160,7 @@ public sealed class DashboardPagesTests(StoryFixture fixture) : IClassFixture<St
 
         var driver = Go("/services/shop");
         ((IJavaScriptExecutor)driver).ExecuteScript("window.__sameDocument = true;");
-        var live = driver.FindElement(By.CssSelector("[data-live]"));
+        var live = driver.FindElement(By.CssSelector("[data-live^='/dashboard/fragments/release/']"));
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (live.GetAttribute("data-refreshed") is null && waited.Elapsed < TimeSpan.FromSeconds(20))
         {

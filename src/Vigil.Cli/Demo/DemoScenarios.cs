@@ -6,6 +6,9 @@ public static class DemoScenarios
     /// <summary>Simulated users ask the champion and report whether they engaged.</summary>
     public const string Baseline = "baseline-traffic";
 
+    /// <summary>On simulated day 3 an upstream feed sends price in cents; the input layer alerts within the hour (issue 4).</summary>
+    public const string SchemaChange = "schema-change";
+
     /// <summary>A buggy challenger is rolled back automatically during its canary.</summary>
     public const string BadCanary = "bad-canary";
 
@@ -24,7 +27,7 @@ public static class DemoScenarios
     public const int MinCanaryRequestsPerDay = 1_000;
 
     /// <summary>Every scenario, in the order the demo plays them by default.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Baseline, BadCanary, Rollout, QaPipeline, Retraining];
+    public static IReadOnlyList<string> Names { get; } = [Baseline, SchemaChange, BadCanary, Rollout, QaPipeline, Retraining];
 
     /// <summary>The canonical name of <paramref name="name"/> (<c>baseline</c> is short for <c>baseline-traffic</c>), or null when unknown.</summary>
     public static string? Canonical(string name)
@@ -51,6 +54,7 @@ public static class DemoScenarios
             IDemoScenario? scenario = Canonical(name) switch
             {
                 Baseline => new BaselineTraffic(),
+                SchemaChange => new SchemaChangeScenario(),
                 BadCanary => new BadCanaryScenario(),
                 Rollout => new RolloutScenario(),
                 QaPipeline => new QaPipelineScenario(),

@@ -56,6 +56,7 @@ public static class DashboardEndpoints
         dashboard.MapGet("/fragments/release/{service}", (string service) =>
                 new RazorComponentResult<ReleaseLive>(new Dictionary<string, object?> { [nameof(ReleaseLive.Service)] = service }))
             .WithMetadata(new DashboardScopeAttribute(ApiScopes.Read));
+        dashboard.MapDashboardFragments();
         dashboard.MapPost("/actions/releases/{id}/{verb}", ReleaseActionAsync).WithMetadata(new DashboardScopeAttribute(ApiScopes.Admin));
         dashboard.MapPost("/actions/services/{service}/kill", (string service, [FromForm] ActionForm form, HttpContext context, IVigilStore store, RoutingState routing, ReleaseService releases, TimeProvider time, CancellationToken ct) =>
                 FlagActionAsync(service, ServiceFlag.KeyFor(service), enabled: false, form, context, store, routing, releases, time, ct))

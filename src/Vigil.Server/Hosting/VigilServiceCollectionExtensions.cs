@@ -46,6 +46,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<Pipelines.LlmJudge>();
         services.AddVigilRetraining();
         services.AddVigilMonitoring();
+        services.AddVigilFeatureDistributions();
         services.AddVigilServing();
         services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -113,6 +114,7 @@ public static class VigilServiceCollectionExtensions
         Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
         app.MapRetrainingEndpoints();
         app.MapMonitoringEndpoints();
+        app.MapFeatureDistributionEndpoints();
         return app;
     }
 }

@@ -45,6 +45,13 @@ public sealed class LiveMonitoring
     private readonly Dictionary<(StreamKey Stream, string Monitor, string Subject), AlertView> _alerts = [];
     private readonly List<(StreamKey Stream, AlertEvent Event)> _events = [];
 
+    /// <summary>
+    /// Raised under the lock for each window as it closes (before the monitors see it), so that readers such as
+    /// <see cref="RecentProfiles"/> can keep the recent sketches; handlers must be quick and must not keep the window
+    /// itself (it is shared with the monitor engine): copy it.
+    /// </summary>
+    public event Action<StreamKey, WindowProfiles>? WindowClosed;
+
     /// <summary>The monitors every stream runs.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; private set; } = DefaultMonitors.All;
 
@@ -177,6 +184,7 @@ public sealed class LiveMonitoring
                     window ??= new WindowProfiles(start, WindowProfiles.BaseLength);
                     _next[stream] = window.End;
                     Remember(stream, window, baseline);
+                    WindowClosed?.Invoke(stream, window);
                     foreach (var change in engine.Evaluate(window, window.End))
                     {
                         changes.Add((stream, change));

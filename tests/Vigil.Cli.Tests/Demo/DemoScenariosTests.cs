@@ -7,9 +7,9 @@ namespace Vigil.Cli.Tests.Demo;
 public sealed class DemoScenariosTests
 {
     [Fact]
-    public void Defaults_PlayBaselineThenTheBadCanaryThenTheRolloutThenTheRetrainingLoop() =>
+    public void Defaults_PlayBaselineThenTheSchemaChangeThenTheBadCanaryThenTheRolloutThenTheRetrainingLoop() =>
         Assert.Equal(
-            [DemoScenarios.Baseline, DemoScenarios.BadCanary, DemoScenarios.Rollout, DemoScenarios.QaPipeline, DemoScenarios.Retraining],
+            [DemoScenarios.Baseline, DemoScenarios.SchemaChange, DemoScenarios.BadCanary, DemoScenarios.Rollout, DemoScenarios.QaPipeline, DemoScenarios.Retraining],
             DemoRunner.DefaultScenarios().Select(s => s.Name));
 
     [Fact]
