@@ -35,6 +35,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PredictionRecorder>());
         services.AddHostedService<SnapshotRefresher>();
         services.AddHostedService<BackendWarmer>();
+        services.AddVigilLeaderElection();
         services.AddSingleton<ReleaseService>();
         services.AddSingleton<ShadowRunner>();
         services.AddSingleton<ReleaseNotifier>();
