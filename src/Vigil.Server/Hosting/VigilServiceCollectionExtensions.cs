@@ -45,6 +45,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService<KeyRingRefresher>();
         services.AddSingleton<Pipelines.PipelineAnalyzer>();
         services.AddSingleton<Pipelines.LlmJudge>();
+        Pipelines.StageMonitorExtensions.AddVigilStageMonitor(services);
         services.AddVigilRetraining();
         services.AddVigilMonitoring();
         services.AddVigilServing();
@@ -112,6 +113,7 @@ public static class VigilServiceCollectionExtensions
         app.MapReleaseEndpoints();
         Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
         Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
+        Pipelines.StageMonitorExtensions.MapStageAlertEndpoints(app);
         app.MapRetrainingEndpoints();
         app.MapMonitoringEndpoints();
         return app;
