@@ -17,6 +17,7 @@ internal static class PipelinesCommands
         pipelines.Add(List(context));
         pipelines.Add(Show(context));
         pipelines.Add(Report(context));
+        pipelines.Add(PipelineStatusCommand.Create(context));
         return pipelines;
     }
 

@@ -81,6 +81,12 @@ internal static class StatusCommand
             + (recorder.Dropped > 0 ? $"[red]{recorder.Dropped:N0} dropped[/]" : "0 dropped")
             + (recorder.WriteFailures > 0 ? $", [yellow]{recorder.WriteFailures:N0} write failures (retried)[/]" : string.Empty));
         grid.AddRow("[bold]Orphan outcomes[/]", $"{status.OrphanOutcomes:N0} (feedback whose prediction is not stored)");
+        grid.AddRow("[bold]Leader[/]", status.Leader switch
+        {
+            null => "[grey]-[/]",
+            { ReplicaId: null } => "[yellow]no replica leads[/]: the control loops are not running",
+            var leader => Markup.Escape($"{leader.ReplicaId} since {leader.Since:yyyy-MM-dd HH:mm:ss}Z") + (leader.ThisReplicaLeads ? " (this replica)" : Markup.Escape($" (answered by {leader.ThisReplica})")),
+        });
         output.Console.Write(grid);
     }
 

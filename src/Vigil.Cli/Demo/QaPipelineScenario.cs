@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
 using Vigil.Cli.Commands;
+using Vigil.Monitoring;
 using Vigil.Pipelines;
 using Vigil.Server.Pipelines;
 
@@ -39,6 +40,25 @@ public sealed class QaPipelineScenario : IDemoScenario
 
     /// <inheritdoc />
     public string Name => DemoScenarios.QaPipeline;
+
+    /// <summary>Polls the ranking stage's alert until it fires (the stage monitor runs every controller tick of the demo's fast clock), for at most 15 real seconds.</summary>
+    private static async Task<StageAlertView?> WaitForRankingAlertAsync(Client.VigilClient api, CancellationToken cancellationToken)
+    {
+        StageAlertView? ranking = null;
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            ranking = (await api.GetStageAlertsAsync(PipelineName, cancellationToken)).Stages.FirstOrDefault(s => s.Stage == "ranking");
+            if (ranking is { Status.State: AlertState.Firing })
+            {
+                break;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return ranking;
+    }
 
     /// <inheritdoc />
     public string Description => "a retrieval → ranking → generation → validation pipeline where ranking degrades in week two; the report names ranking first";
@@ -90,10 +110,19 @@ public sealed class QaPipelineScenario : IDemoScenario
             }
         }
 
-        console.Line($"Ranking nDCG@3 by day: {string.Join(" ", daily)}");
-        if (firstBreach >= 0)
+        console.Line($"Ranking nDCG@3 by day: {string.Join(" ", daily)}" + (firstBreach >= 0 ? $" (first below 0.8 on day {firstBreach + 1})" : string.Empty));
+
+        // The stage monitor on the server's control loop evaluates each stage over its window; wait for its ranking alert.
+        var alert = await WaitForRankingAlertAsync(api, cancellationToken);
+        if (alert is { Status.State: AlertState.Firing } firing)
         {
-            console.MarkupLine($"[red bold]Stage breach[/]: ranking nDCG@3 fell below 0.8 on day {firstBreach + 1} (GET /v1/pipelines/qa/stages/ranking/metric); a stage monitor fires here.");
+            console.MarkupLine("[red bold]Stage breach[/]: " + Markup.Escape(
+                $"the ranking stage alert is firing since {firing.Status.FiredAt:yyyy-MM-dd HH:mm}Z: {firing.Metric} = {firing.Value:0.000} "
+                + $"on {firing.Judged:N0} judged traces of the last 7 days, threshold {firing.Threshold} (vigil pipelines status qa; GET /v1/alerts)"));
+        }
+        else
+        {
+            console.Line($"No stage alert fired for ranking (its alert is {alert?.Status.State.ToString().ToLowerInvariant() ?? "not evaluated yet"}).");
         }
 
         var report = await api.GetPipelineReportAsync(PipelineName, "7d", "previous", cancellationToken, end);

@@ -12,6 +12,7 @@ namespace Vigil.Pipelines;
 /// <param name="Success">The end-to-end success definition: <c>accepted</c> (default: a human accepted the final output) or <c>all-stages</c> (every judged stage met its per-request bar).</param>
 /// <param name="Judge">The LLM judge of the generation stage's faithfulness, when one is configured.</param>
 /// <param name="OtlpStageAttribute">The OpenTelemetry span attribute that names a span's stage directly, for spans the OpenInference kinds do not map (default <c>vigil.stage</c>).</param>
+/// <param name="JudgmentWindow">How long judgments may take to arrive (the label delay): traces younger than this are not counted by stage metrics, alerts or the report, like a release's <c>outcome_window</c> (default 0: count at once).</param>
 public sealed record PipelineDefinition(
     string Name,
     IReadOnlyList<PipelineStageDefinition> Stages,
@@ -19,7 +20,8 @@ public sealed record PipelineDefinition(
     string? Window = null,
     string? Success = null,
     JudgeDefinition? Judge = null,
-    string? OtlpStageAttribute = null);
+    string? OtlpStageAttribute = null,
+    string? JudgmentWindow = null);
 
 /// <summary>
 /// An LLM judge of faithfulness: any OpenAI-compatible chat completions endpoint (docs/pipelines.md, "LLM judge").
@@ -39,6 +41,8 @@ public sealed record JudgeDefinition(string Endpoint, string Model, string? ApiK
 /// <param name="Window">This stage's window when it differs from the pipeline's.</param>
 /// <param name="PerRequest">The bar one request must meet for the stage to count as succeeded for it (default: the threshold). Validation stages have none: a request succeeds there when the verdict agrees with the human.</param>
 /// <param name="Service">The Vigil service this stage calls, when it is one: its trace records' request ids link to its predictions.</param>
+/// <param name="For">How long the stage must stay below its threshold before its alert fires (default 0: at the first breached evaluation).</param>
+/// <param name="KeepFiringFor">How long the alert keeps firing after the stage is back within its threshold (default 0).</param>
 public sealed record PipelineStageDefinition(
     string Name,
     string Kind,
@@ -46,4 +50,6 @@ public sealed record PipelineStageDefinition(
     string Threshold,
     string? Window = null,
     string? PerRequest = null,
-    string? Service = null);
+    string? Service = null,
+    string? For = null,
+    string? KeepFiringFor = null);

@@ -13,11 +13,14 @@ public enum EndToEndSuccess
 }
 
 /// <summary>A validated stage, ready to evaluate.</summary>
-public sealed record CompiledStage(string Name, StageKind Kind, StageMetric Metric, StageBar Threshold, TimeSpan Window, StageBar? PerRequest, string? Service);
+public sealed record CompiledStage(string Name, StageKind Kind, StageMetric Metric, StageBar Threshold, TimeSpan Window, StageBar? PerRequest, string? Service, TimeSpan For = default, TimeSpan KeepFiringFor = default);
 
 /// <summary>A validated pipeline, ready to evaluate.</summary>
-public sealed record CompiledPipeline(string Name, IReadOnlyList<CompiledStage> Stages, TimeSpan Window, EndToEndSuccess Success, JudgeDefinition? Judge = null, string StageAttribute = OpenInferenceMapper.StageAttribute)
+public sealed record CompiledPipeline(string Name, IReadOnlyList<CompiledStage> Stages, TimeSpan Window, EndToEndSuccess Success, JudgeDefinition? Judge = null, string StageAttribute = OpenInferenceMapper.StageAttribute, TimeSpan JudgmentWindow = default)
 {
+    /// <summary>The newest trace time that counts at <paramref name="now"/>: traces younger than the judgment window are not mature yet.</summary>
+    public DateTimeOffset MatureBefore(DateTimeOffset now) => now - JudgmentWindow;
+
     public CompiledStage? Stage(string name) => Stages.FirstOrDefault(s => s.Name == name);
 }
 
@@ -60,6 +63,7 @@ public static class PipelineValidator
         }
 
         var window = ParseWindow(definition.Window, "window", errors) ?? DefaultWindow;
+        var judgmentWindow = ParseDelay(definition.JudgmentWindow, "judgment_window", errors);
         var success = EndToEndSuccess.Accepted;
         switch (definition.Success)
         {
@@ -198,6 +202,8 @@ public static class PipelineValidator
             }
 
             var stageWindow = ParseWindow(stage.Window, $"{path}.window", errors) ?? window;
+            var forDelay = ParseDelay(stage.For, $"{path}.for", errors);
+            var keepFiringFor = ParseDelay(stage.KeepFiringFor, $"{path}.keep_firing_for", errors);
             if (stage.Service is { } service && (service.Length is 0 or > 128))
             {
                 errors.Add($"{path}.service: a service name of 1–128 characters");
@@ -205,12 +211,12 @@ public static class PipelineValidator
 
             if (kind is { } kk && metric is { } m && threshold is { } t)
             {
-                stages.Add(new CompiledStage(stage.Name, kk, m, t, stageWindow, perRequest, stage.Service));
+                stages.Add(new CompiledStage(stage.Name, kk, m, t, stageWindow, perRequest, stage.Service, forDelay, keepFiringFor));
             }
         }
 
         return errors.Count == 0
-            ? (new CompiledPipeline(definition.Name, stages, window, success, definition.Judge, definition.OtlpStageAttribute ?? OpenInferenceMapper.StageAttribute), errors)
+            ? (new CompiledPipeline(definition.Name, stages, window, success, definition.Judge, definition.OtlpStageAttribute ?? OpenInferenceMapper.StageAttribute, judgmentWindow), errors)
             : (null, errors);
     }
 
@@ -225,6 +231,28 @@ public static class PipelineValidator
         {
             errors.Add($"{path}: '{text}' must be a duration from 1s to 366d, such as 7d, 24h or 30m");
             return null;
+        }
+
+        return duration.Value;
+    }
+
+    /// <summary>A delay that may be zero: <c>for</c>, <c>keep_firing_for</c>, <c>judgment_window</c> (absent = zero).</summary>
+    private static TimeSpan ParseDelay(string? text, string path, List<string> errors)
+    {
+        if (text is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (text.Trim() == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (!Duration.TryParse(text, out var duration) || duration.Value < TimeSpan.Zero || duration.Value > TimeSpan.FromDays(366))
+        {
+            errors.Add($"{path}: '{text}' must be a duration from 0 to 366d, such as 0, 30m, 2h or 3d");
+            return TimeSpan.Zero;
         }
 
         return duration.Value;

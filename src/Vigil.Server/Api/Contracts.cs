@@ -189,7 +189,11 @@ public sealed record StatusView(
     bool OpenMode,
     RecorderView Recorder,
     long OrphanOutcomes,
-    IReadOnlyList<ServiceStatusView> Services);
+    IReadOnlyList<ServiceStatusView> Services,
+    LeaderView? Leader = null);
+
+/// <summary>Who runs the control loops (docs/operations.md, "Leader election"): the leader's replica id and since when (null fields when no replica leads), and the answering replica.</summary>
+public sealed record LeaderView(string? ReplicaId, DateTimeOffset? Since, string ThisReplica, bool ThisReplicaLeads);
 
 /// <summary>
 /// A flag as <c>/v1/flags</c> reads and writes it: the definition (docs/flags.md, "The flag model"), the service it belongs

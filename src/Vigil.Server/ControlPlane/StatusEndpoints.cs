@@ -21,7 +21,7 @@ public static class StatusEndpoints
         app.MapGet("/v1/audit", AuditAsync).RequireScope(ApiScopes.Read).WithTags("Audit").Produces<AuditList>().ProducesProblem(400);
     }
 
-    private static async Task<IResult> StatusAsync(IVigilStore store, PredictionRecorder recorder, KeyRing keys, CancellationToken ct)
+    private static async Task<IResult> StatusAsync(IVigilStore store, PredictionRecorder recorder, KeyRing keys, Hosting.ILeaderElection leader, CancellationToken ct)
     {
         var health = await store.CheckAsync(ct);
         var services = new List<ServiceStatusView>();
@@ -31,8 +31,14 @@ public static class StatusEndpoints
         }
 
         return Results.Json(
-            new StatusView(VigilVersion, store.Description, health.Ready, keys.OpenMode, recorder.Snapshot(), await store.CountOrphanOutcomesAsync(ct), services),
+            new StatusView(VigilVersion, store.Description, health.Ready, keys.OpenMode, recorder.Snapshot(), await store.CountOrphanOutcomesAsync(ct), services, await LeaderAsync(leader, ct)),
             VigilJson.Options);
+    }
+
+    private static async Task<LeaderView> LeaderAsync(Hosting.ILeaderElection leader, CancellationToken ct)
+    {
+        var current = await leader.GetLeaderAsync(ct);
+        return new LeaderView(current?.ReplicaId, current?.Since, leader.ReplicaId, leader.IsLeader);
     }
 
     private static async Task<IResult> ServiceStatusAsync(string service, DateTimeOffset? since, IVigilStore store, CancellationToken ct) =>

@@ -17,10 +17,17 @@ internal static class ControlLoop
     /// <summary>
     /// Runs <paramref name="tick"/> every <paramref name="every"/> of <paramref name="time"/>'s clock until stopped
     /// (first after one wait, or at once with <paramref name="tickFirst"/>); a failed tick is reported to
-    /// <paramref name="failed"/> and the loop goes on at the next tick.
+    /// <paramref name="failed"/> and the loop goes on at the next tick. With a <paramref name="leader"/>, a tick runs only
+    /// while this replica leads (docs/operations.md, "Leader election"); a follower just waits for the next tick.
     /// </summary>
     public static async Task RunAsync(
-        Func<CancellationToken, Task> tick, TimeSpan every, TimeProvider time, Action<Exception> failed, CancellationToken stoppingToken, bool tickFirst = false)
+        Func<CancellationToken, Task> tick,
+        TimeSpan every,
+        TimeProvider time,
+        Action<Exception> failed,
+        CancellationToken stoppingToken,
+        bool tickFirst = false,
+        ILeaderElection? leader = null)
     {
         var first = tickFirst;
         while (!stoppingToken.IsCancellationRequested)
@@ -33,7 +40,10 @@ internal static class ControlLoop
                 }
 
                 first = false;
-                await tick(stoppingToken);
+                if (leader is null || leader.IsLeader)
+                {
+                    await tick(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -35,6 +35,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PredictionRecorder>());
         services.AddHostedService<SnapshotRefresher>();
         services.AddHostedService<BackendWarmer>();
+        services.AddVigilLeaderElection();
         services.AddSingleton<ReleaseService>();
         services.AddSingleton<ShadowRunner>();
         services.AddSingleton<ReleaseNotifier>();
@@ -44,6 +45,7 @@ public static class VigilServiceCollectionExtensions
         services.AddHostedService<KeyRingRefresher>();
         services.AddSingleton<Pipelines.PipelineAnalyzer>();
         services.AddSingleton<Pipelines.LlmJudge>();
+        Pipelines.StageMonitorExtensions.AddVigilStageMonitor(services);
         services.AddVigilRetraining();
         services.AddVigilMonitoring();
         services.AddVigilFeatureDistributions();
@@ -112,6 +114,7 @@ public static class VigilServiceCollectionExtensions
         app.MapReleaseEndpoints();
         Pipelines.PipelineEndpoints.MapPipelineEndpoints(app);
         Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
+        Pipelines.StageMonitorExtensions.MapStageAlertEndpoints(app);
         app.MapRetrainingEndpoints();
         app.MapMonitoringEndpoints();
         app.MapFeatureDistributionEndpoints();

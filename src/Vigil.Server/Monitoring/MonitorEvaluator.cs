@@ -14,7 +14,7 @@ public sealed partial class MonitorEvaluator(
     TimeProvider time,
     IHttpClientFactory clients,
     IOptions<VigilServerOptions> options,
-    ILogger<MonitorEvaluator> logger) : BackgroundService
+    ILogger<MonitorEvaluator> logger, ILeaderElection leader) : BackgroundService
 {
     /// <summary>One evaluation (the loop calls it; tests call it after advancing a fake clock).</summary>
     public async Task TickAsync(CancellationToken ct)
@@ -48,7 +48,7 @@ public sealed partial class MonitorEvaluator(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
     }
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Alert {State} for {Service}: {Summary}")]

@@ -31,7 +31,8 @@ public static class MonitoringEndpoints
         app.MapPut("/v1/services/{service}/versions/{version:int}/baseline", PutBaselineAsync).RequireScope(ApiScopes.Admin).WithTags("Monitoring")
             .Produces<BaselineView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
         app.MapGet("/v1/monitors", () => TypedResults.Json(new MonitorList(DefaultMonitors.All), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
-        app.MapGet("/v1/alerts", (string? service, LiveMonitoring monitoring) => TypedResults.Json(new AlertList(monitoring.Alerts(service)), VigilJson.Options))
+        app.MapGet("/v1/alerts", (string? service, LiveMonitoring monitoring, Pipelines.StageMonitor stages) => TypedResults.Json(
+                new AlertList([.. monitoring.Alerts(service), .. stages.AlertViews(service)]), VigilJson.Options)) // stage alerts: arm "pipeline" (docs/pipelines.md)
             .RequireScope(ApiScopes.Read).WithTags("Monitoring");
         app.MapGet("/v1/services/{service}/layers", LayersAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring").ProducesProblem(404);
     }

@@ -94,7 +94,10 @@ public sealed class PipelineAnalyzer(IVigilStore store, TimeProvider time, LlmJu
         var evaluator = new PipelineEvaluator(pipeline);
         var generation = pipeline.Stages.FirstOrDefault(s => s.Metric.Kind == StageMetricKind.Faithfulness);
         var session = pipeline.Judge is { } definition && generation is not null ? judge.Start(definition) : null;
-        await foreach (var row in store.ReadJudgedTracesAsync(pipeline.Name, from, to, cancellationToken))
+
+        // Judgments arrive late: only traces older than the judgment window count (docs/pipelines.md, "Judgment maturity").
+        var mature = pipeline.MatureBefore(time.GetUtcNow());
+        await foreach (var row in store.ReadJudgedTracesAsync(pipeline.Name, from, to < mature ? to : mature, cancellationToken))
         {
             var stages = VigilJson.Deserialize<List<StageOutput>>(row.Stages) ?? [];
             var judgments = row.Judgments.Select(j => VigilJson.Deserialize<PipelineJudgment>(j)!).ToList();

@@ -6,15 +6,17 @@ namespace Vigil.Server.Releases;
 
 /// <summary>
 /// The control loop: every <see cref="VigilServerOptions.ControllerTick"/> of the server's clock it looks at each active
-/// release and, when its analysis interval has passed, analyses it and persists and applies the decision. Runs on every
-/// replica; optimistic concurrency on the release lets only one replica's decision through.
+/// release and, when its analysis interval has passed, analyses it and persists and applies the decision. Ticks only on
+/// the leader replica (<see cref="ILeaderElection"/>); optimistic concurrency on the release still lets only one decision
+/// through should two replicas tick at once (a manual tick, a lease changing hands).
 /// </summary>
 public sealed partial class ReleaseController(
     IVigilStore store,
     ReleaseService releases,
     TimeProvider time,
     IOptions<VigilServerOptions> options,
-    ILogger<ReleaseController> logger) : BackgroundService
+    ILogger<ReleaseController> logger,
+    ILeaderElection leader) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastAnalysis = new(StringComparer.Ordinal);
 
@@ -55,7 +57,7 @@ public sealed partial class ReleaseController(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
     }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Release {Release} could not be analysed this tick; it holds")]

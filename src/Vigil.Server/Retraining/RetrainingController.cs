@@ -21,14 +21,15 @@ public sealed partial class RetrainingController(
     HandsOffRelease handsOff,
     TimeProvider time,
     IOptions<VigilServerOptions> options,
-    ILogger<RetrainingController> logger) : BackgroundService
+    ILogger<RetrainingController> logger,
+    ILeaderElection leader) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _nextSchedule = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, int), bool> _evaluating = new();
     private readonly SemaphoreSlim _tick = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private bool _recovered;
+    private int _recoveredTerm = -1;
 
     /// <summary>One pass (the loop calls it; tests call it after advancing a fake clock). Jobs it starts run on; <see cref="DrainAsync"/> waits for them.</summary>
     public async Task TickAsync(CancellationToken ct)
@@ -36,10 +37,12 @@ public sealed partial class RetrainingController(
         await _tick.WaitAsync(ct);
         try
         {
-            if (!_recovered)
+            // Once per leadership term: a job left running belongs to a leader that stopped (only the leader runs jobs).
+            if (_recoveredTerm != leader.Term)
             {
+                var term = leader.Term;
                 await RecoverAsync(ct);
-                _recovered = true;
+                _recoveredTerm = term;
             }
 
             foreach (var stored in await store.ListRetrainingPoliciesAsync(ct))
@@ -118,8 +121,15 @@ public sealed partial class RetrainingController(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        retraining.JobQueued += (_, job) => Start(job);
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, tickFirst: true);
+        // Only the leader runs jobs; on a follower a queued job waits for the leader's next tick.
+        retraining.JobQueued += (_, job) =>
+        {
+            if (leader.IsLeader)
+            {
+                Start(job);
+            }
+        };
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, tickFirst: true, leader: leader);
     }
 
     private async Task RecoverAsync(CancellationToken ct)

@@ -29,7 +29,7 @@ public sealed class DemoQaPipelineScenarioTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Look at ranking first", result.Out, StringComparison.Ordinal);
-        Assert.Contains("Stage breach", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Stage breach: the ranking stage alert is firing since", result.Out, StringComparison.Ordinal);
         Assert.Contains("End to end: ", result.Out, StringComparison.Ordinal);
         Assert.InRange(watch.Elapsed.TotalSeconds, 0, 60);
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "summary.json"), TestContext.Current.CancellationToken));
