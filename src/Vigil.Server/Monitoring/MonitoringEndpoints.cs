@@ -4,14 +4,23 @@ using Vigil.Monitoring;
 using Vigil.Profiles;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
+using Vigil.Server.ControlPlane;
 
 namespace Vigil.Server.Monitoring;
 
-public sealed record BaselineView(string Service, int Version, long Rows, IReadOnlyList<BaselineFeature> Features);
+public sealed record BaselineView(
+    string Service,
+    int Version,
+    long Rows,
+    IReadOnlyList<BaselineFeature> Features,
+    string Source = "upload",
+    DateTimeOffset? CreatedAt = null,
+    string? CreatedBy = null);
 
 public sealed record BaselineFeature(string Name, string Kind, long Count, double NullRate, double? Median);
 
-public sealed record AlertList(IReadOnlyList<AlertView> Alerts);
+/// <summary><c>GET /v1/alerts</c>: the alerts newest first, and per service their counts and ids.</summary>
+public sealed record AlertList(IReadOnlyList<AlertView> Alerts, IReadOnlyList<AlertGroup>? Groups = null);
 
 public sealed record MonitorList(IReadOnlyList<MonitorDefinition> Monitors);
 
@@ -30,21 +39,22 @@ public static class MonitoringEndpoints
     {
         app.MapPut("/v1/services/{service}/versions/{version:int}/baseline", PutBaselineAsync).RequireScope(ApiScopes.Admin).WithTags("Monitoring")
             .Produces<BaselineView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
-        app.MapGet("/v1/monitors", () => TypedResults.Json(new MonitorList(DefaultMonitors.All), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
-        app.MapGet("/v1/alerts", (string? service, LiveMonitoring monitoring) => TypedResults.Json(new AlertList(monitoring.Alerts(service)), VigilJson.Options))
-            .RequireScope(ApiScopes.Read).WithTags("Monitoring");
+        app.MapGet("/v1/services/{service}/versions/{version:int}/baseline", GetBaselineAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring")
+            .Produces<BaselineView>().ProducesProblem(404);
+        app.MapGet("/v1/monitors", (LiveMonitoring monitoring) => TypedResults.Json(new MonitorList(monitoring.Monitors), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
+        app.MapAlertEndpoints();
         app.MapGet("/v1/services/{service}/layers", LayersAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring").ProducesProblem(404);
     }
 
     /// <summary>Body: <c>{"rows": [{"price": 12.4, "country": "de"}, …]}</c> — the training data, profiled per feature.</summary>
-    private static async Task<IResult> PutBaselineAsync(string service, int version, HttpRequest request, IVigilStore store, LiveMonitoring monitoring, CancellationToken ct)
+    private static async Task<IResult> PutBaselineAsync(string service, int version, HttpContext context, IVigilStore store, LiveMonitoring monitoring, TimeProvider time, CancellationToken ct)
     {
         if (await store.GetVersionAsync(service, version, ct) is null)
         {
             return Problems.NotFound($"service '{service}' has no version {version}; register it first");
         }
 
-        var (document, error) = await RequestBody.ReadDocumentAsync(request, ct);
+        var (document, error) = await RequestBody.ReadDocumentAsync(context.Request, ct);
         if (error is not null)
         {
             return error;
@@ -96,13 +106,35 @@ public static class MonitoringEndpoints
                 return Problems.Validation($"the baseline of '{service}' version {version} cannot be used ({errors.Count} problem(s)); nothing was changed", errors);
             }
 
-            monitoring.SetBaseline(service, version, profiles);
-            var features = profiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new BaselineFeature(
-                p.Key, p.Value.Kind == ProfileKind.Numeric ? "numeric" : "categorical", p.Value.Count, p.Value.NullRate,
-                p.Value.Quantiles is { IsEmpty: false } q ? q.GetQuantile(0.5) : null)).ToList();
-            return TypedResults.Json(new BaselineView(service, version, count, features), VigilJson.Options);
+            return await SaveBaselineAsync(store, monitoring, new StoredBaseline(service, version, count, "upload", profiles, time.GetUtcNow(), context.Actor()), context, time, ct);
         }
     }
+
+    /// <summary>Stores a baseline (audited), then makes it the live one; the response describes it.</summary>
+    internal static async Task<IResult> SaveBaselineAsync(IVigilStore store, LiveMonitoring monitoring, StoredBaseline baseline, HttpContext context, TimeProvider time, CancellationToken ct)
+    {
+        var saved = await store.SaveBaselineAsync(baseline, RegistryEndpoints.Who(context, time), ct);
+        if (!saved.IsSuccess)
+        {
+            return Problems.From(saved.Failure!);
+        }
+
+        monitoring.SetBaseline(baseline.Service, baseline.Version, new Dictionary<string, FeatureProfile>(baseline.Profiles, StringComparer.Ordinal));
+        return TypedResults.Json(View(saved.Value!), VigilJson.Options);
+    }
+
+    private static BaselineView View(StoredBaseline baseline)
+    {
+        var features = baseline.Profiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new BaselineFeature(
+            p.Key, p.Value.Kind == ProfileKind.Numeric ? "numeric" : "categorical", p.Value.Count, p.Value.NullRate,
+            p.Value.Quantiles is { IsEmpty: false } q ? q.GetQuantile(0.5) : null)).ToList();
+        return new BaselineView(baseline.Service, baseline.Version, baseline.Rows, features, baseline.Source, baseline.CreatedAt, baseline.CreatedBy);
+    }
+
+    private static async Task<IResult> GetBaselineAsync(string service, int version, IVigilStore store, CancellationToken ct) =>
+        await store.GetBaselineAsync(service, version, ct) is { } baseline
+            ? TypedResults.Json(View(baseline), VigilJson.Options)
+            : Problems.NotFound($"service '{service}' version {version} has no baseline; upload one with 'vigil baseline upload {service} --version {version} --file train.csv'");
 
     private static void Add(JsonProperty cell, int row, Dictionary<string, JsonValueKind> kinds, Dictionary<string, FeatureProfile> profiles, List<string> errors)
     {
