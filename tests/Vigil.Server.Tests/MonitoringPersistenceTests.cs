@@ -115,7 +115,7 @@ public sealed class MonitoringPersistenceTests : IAsyncLifetime
 
         await Task.Delay(100, Ct); // a duplicate would arrive meanwhile
         return Count();
-        int Count() => _model.Hooks.Count(h => h.Contains(monitor, StringComparison.Ordinal) && h.Contains("\"firing\"", StringComparison.Ordinal));
+        int Count() => _model.Hooks.Count(h => h.Contains(monitor, StringComparison.Ordinal) && h.Contains("\"to\":\"firing\"", StringComparison.Ordinal));
     }
 
     private static MonitorDefinition Drift(params MonitorAction[] actions) =>
