@@ -14,6 +14,9 @@ public partial interface IVigilStore
     /// <summary>Every stored baseline (the server loads them at start).</summary>
     Task<IReadOnlyList<StoredBaseline>> ListBaselinesAsync(CancellationToken cancellationToken);
 
+    /// <summary>The inputs (JSON objects) of a version's logged requests that did not fail, made in [<paramref name="from"/>, <paramref name="to"/>), earliest first.</summary>
+    Task<IReadOnlyList<string>> ListPredictionInputsAsync(string service, int version, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
+
     /// <summary>
     /// Adds closed one-minute windows: each is stored at minute resolution and folded into its hour and its day with
     /// <paramref name="combine"/>(existing summary, added summary) → combined summary. A window already stored (another

@@ -131,6 +131,22 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListPredictionInputsAsync(string service, int version, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(
+            """
+            SELECT inputs FROM predictions
+            WHERE service = @service AND version = @version AND at >= @from AND at < @to AND error IS NULL
+            ORDER BY at LIMIT @limit
+            """,
+            reader => reader.GetString(0),
+            cancellationToken,
+            ("service", service),
+            ("version", version),
+            ("from", ToDb(from)),
+            ("to", ToDb(to)),
+            ("limit", Math.Max(0, limit)));
+
+    /// <inheritdoc />
     public async Task AddWindowsAsync(IReadOnlyList<StoredWindow> minutes, Func<string, string, string> combine, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(minutes);

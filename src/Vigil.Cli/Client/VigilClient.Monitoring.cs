@@ -10,6 +10,10 @@ public sealed partial class VigilClient
     public Task<AlertList> ListAlertsAsync(string? service, CancellationToken cancellationToken) =>
         SendAsync<AlertList>(HttpMethod.Get, "v1/alerts" + Query(("service", service)), null, cancellationToken);
 
+    /// <summary>POST /v1/services/{s}/versions/{n}/baseline/window: the version's logged requests in [from, to) become its baseline.</summary>
+    public Task<BaselineView> SetBaselineFromWindowAsync(string service, int version, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        SendAsync<BaselineView>(HttpMethod.Post, $"v1/services/{Segment(service)}/versions/{version}/baseline/window", new BaselineWindowRequest(from, to), cancellationToken);
+
     /// <summary>GET /v1/alerts/{id}.</summary>
     public Task<AlertView> GetAlertAsync(string id, CancellationToken cancellationToken) =>
         SendAsync<AlertView>(HttpMethod.Get, $"v1/alerts/{Segment(id)}", null, cancellationToken);
