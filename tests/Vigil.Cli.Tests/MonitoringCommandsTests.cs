@@ -16,7 +16,7 @@ public sealed class MonitoringCommandsTests(ServerFixture server) : IClassFixtur
     {
         await using var model = await FakeJsonModel.StartAsync();
         var name = "svc-" + Guid.NewGuid().ToString("N")[..8];
-        Assert.Equal(0, (await RunAsync("services", "create", "--name", name, "--input", "price:number:0..", "--output", "probability")).ExitCode);
+        Assert.Equal(0, (await RunAsync("services", "create", "--name", name, "--input", "price:number:0..", "--input", "country:category", "--output", "probability")).ExitCode);
         Assert.Equal(0, (await RunAsync("models", "register", name, "--backend", "http", "--location", model.Url, "--protocol", "json", "--alias", "champion")).ExitCode);
 
         var train = Path.Combine(_directory, "train.csv");

@@ -139,7 +139,10 @@ public sealed class MonitoringTests : IAsyncLifetime
 
     [Theory]
     [InlineData("", "between 1 and")]
-    [InlineData("""{"price": 1.5}, {"price": "abc"}""", "mixes numbers and strings")]
+    [InlineData("""{"price": 1.5, "country": "DE"}, {"price": "abc", "country": "FR"}""", "text \\\"abc\\\" in the numeric input 'price'")]
+    [InlineData("""{"price": 1.5, "country": "DE", "colour": "red"}""", "column 'colour' is not an input of 'feed'")]
+    [InlineData("""{"price": 1.5}""", "input 'country' has no column")]
+    [InlineData("""{"price": 1.5, "country": "DE"}, {"price": 2, "country": 3}""", "")]
     [InlineData("""{"price": 1e308, "country": "DE"}""", "is not a usable finite number")]
     [InlineData("""{"price": 1.5, "country": "DE"}, {"price": null}""", "")]
     [InlineData("""{"price": null}""", "has no value in any row")]

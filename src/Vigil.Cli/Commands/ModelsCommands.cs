@@ -71,10 +71,15 @@ internal static class ModelsCommands
         var metric = Arguments.KeyValues("--metric", "An offline metric, repeatable: --metric auc=0.91", "name=number", Arguments.Number, "the value must be a finite number");
         var alias = new Option<string?>("--alias") { Description = "Point champion or challenger at the new version in the same call", HelpName = "champion|challenger" };
         alias.AcceptOnlyFromAmong(AliasNames.Champion, AliasNames.Challenger);
+        var baseline = new Option<string?>("--baseline")
+        {
+            Description = "Training data (.csv or .parquet) profiled as the new version's baseline; checked before the version is registered",
+            HelpName = "train.csv",
+        };
         var json = CliContext.JsonOption();
         var command = new Command("register", "Register a new model version of a service")
         {
-            service, backend, location, protocol, model, timeout, meta, metric, alias, json,
+            service, backend, location, protocol, model, timeout, meta, metric, alias, baseline, json,
         };
         context.SetAction(command, async run =>
         {
@@ -93,13 +98,32 @@ internal static class ModelsCommands
                 run.Get(metric) is { Count: > 0 } x ? x : null,
                 run.Get(alias));
             var name = run.Get(service)!;
+            var rows = run.Get(baseline) is { } file ? await BaselineCommands.ReadAsync(run, file, name) : null;
             var version = await run.Output.WithProgressAsync(
                 $"Registering {ServiceFileReader.EnumText(kind)} model for {name} (the server loads and checks it)…",
                 () => run.Client.RegisterVersionAsync(name, request, run.CancellationToken));
+            Vigil.Server.Monitoring.BaselineView? profiled = null;
+            if (rows is not null)
+            {
+                try
+                {
+                    profiled = await run.Client.PutBaselineAsync(name, version.Number, rows, run.CancellationToken);
+                }
+                catch (Client.VigilApiException ex)
+                {
+                    throw new CliFailureException($"{name} v{version.Number} was registered, but its baseline was not stored: {ex.Message}; fix the file and run 'vigil baseline upload {name} --version {version.Number} --file FILE'");
+                }
+            }
+
             if (run.Get(json))
             {
                 run.Output.Json(version);
                 return ExitCodes.Success;
+            }
+
+            if (profiled is not null)
+            {
+                run.Output.Line($"Baseline: {profiled.Rows:N0} rows, features {string.Join(", ", profiled.Features.Select(f => $"{f.Name} ({f.Kind})"))}.");
             }
 
             run.Output.MarkupLine($"Registered [bold]{Markup.Escape(version.Service)} v{version.Number}[/]"

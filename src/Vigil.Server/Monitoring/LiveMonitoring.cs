@@ -21,15 +21,44 @@ public sealed record WindowSummary(
 /// <summary>A feature in one window: count, null rate, schema violations, median, and PSI against the baseline.</summary>
 public sealed record FeatureSummary(long Count, double NullRate, long Violations, double? Median, double? Psi);
 
-/// <summary>An alert with the stream it belongs to.</summary>
-public sealed record AlertView(string Service, int Version, string Arm, AlertStatus Status, AlertSeverity Severity, MonitorLayer Layer, string? Summary, bool Inhibited);
+/// <summary>
+/// An alert with the stream it belongs to; <see cref="Id"/> is stable (<see cref="StoredAlert.IdOf"/>), <see cref="Ack"/> the
+/// acknowledgement of the current episode, <see cref="Silenced"/> the ids of the silences in force that match it, and
+/// <see cref="Revision"/> the stored revision the next write must name.
+/// </summary>
+public sealed record AlertView(
+    string Service,
+    int Version,
+    string Arm,
+    AlertStatus Status,
+    AlertSeverity Severity,
+    MonitorLayer Layer,
+    string? Summary,
+    bool Inhibited,
+    string Id = "",
+    AlertAck? Ack = null,
+    IReadOnlyList<string>? Silenced = null,
+    long Revision = 0)
+{
+    /// <summary>The view of a stored alert.</summary>
+    public static AlertView From(StoredAlert alert, IReadOnlyList<string>? silenced = null)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return new(alert.Service, alert.Version, alert.Arm, alert.Status, alert.Severity, alert.Layer, alert.Summary, alert.Inhibited, alert.Id, alert.Ack, silenced, alert.Revision);
+    }
+
+    /// <summary>The alert as the store keeps it, written at <paramref name="at"/>.</summary>
+    public StoredAlert ToStored(DateTimeOffset at) =>
+        new(Id, Service, Version, Arm, Status, Severity, Layer, Summary, Inhibited, Ack, Revision, at);
+}
 
 /// <summary>
 /// The live side of monitoring: the recorder's background loop folds each written batch into one-minute windows per
 /// (service, version, arm) — never on the request path, and memory is the open windows plus a bounded history, not
 /// the requests; <see cref="MonitorEvaluator"/> closes windows on the server clock and runs the same
 /// <see cref="MonitorEngine"/> as <c>vigil backtest</c>. Baselines are profiles uploaded per version. Thread-safe.
-/// Not persisted yet: windows, baselines and alert states live in this process.
+/// The evaluator persists what this class produces (closed window summaries, alert states) and <see cref="Load"/>s it back
+/// at start, so a restarted server keeps its baselines, its last day of history and its firing alerts.
 /// </summary>
 public sealed class LiveMonitoring
 {
@@ -44,6 +73,7 @@ public sealed class LiveMonitoring
     private readonly Dictionary<(string Service, int Version), Dictionary<string, FeatureProfile>> _baselines = [];
     private readonly Dictionary<(StreamKey Stream, string Monitor, string Subject), AlertView> _alerts = [];
     private readonly List<(StreamKey Stream, AlertEvent Event)> _events = [];
+    private readonly List<(StreamKey Stream, WindowSummary Window)> _closed = [];
 
     /// <summary>
     /// Raised under the lock for each window as it closes (before the monitors see it), so that readers such as
@@ -54,6 +84,96 @@ public sealed class LiveMonitoring
 
     /// <summary>The monitors every stream runs.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; private set; } = DefaultMonitors.All;
+
+    /// <summary>Replaces the monitors every stream runs; streams start over with them, keeping their alerts' statuses.</summary>
+    public void UseMonitors(IReadOnlyList<MonitorDefinition> monitors)
+    {
+        ArgumentNullException.ThrowIfNull(monitors);
+        lock (_lock)
+        {
+            Monitors = monitors;
+            _engines.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Restores what the store kept: baselines, closed window summaries (the history), and alert states. A stream with a
+    /// pending or firing alert is evaluated from <paramref name="now"/> on even without traffic, so its alert can resolve.
+    /// </summary>
+    public void Load(IEnumerable<StoredBaseline> baselines, IEnumerable<(StreamKey Stream, WindowSummary Window)> history, IEnumerable<StoredAlert> alerts, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(baselines);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(alerts);
+        lock (_lock)
+        {
+            foreach (var baseline in baselines)
+            {
+                _baselines[(baseline.Service, baseline.Version)] = new Dictionary<string, FeatureProfile>(baseline.Profiles, StringComparer.Ordinal);
+            }
+
+            foreach (var (stream, window) in history.OrderBy(h => h.Window.Start))
+            {
+                if (!_history.TryGetValue(stream, out var list))
+                {
+                    list = new LinkedList<WindowSummary>();
+                    _history[stream] = list;
+                }
+
+                list.AddLast(window);
+                while (list.Count > HistoryWindows)
+                {
+                    list.RemoveFirst();
+                }
+            }
+
+            foreach (var alert in alerts)
+            {
+                var stream = new StreamKey(alert.Service, alert.Version, alert.Arm);
+                _alerts[(stream, alert.Status.Monitor, alert.Status.Subject)] = AlertView.From(alert);
+                if (alert.Status.State is AlertState.Pending or AlertState.Firing)
+                {
+                    _next.TryAdd(stream, WindowProfiles.Floor(now, WindowProfiles.BaseLength));
+                }
+            }
+
+            _engines.Clear();
+        }
+    }
+
+    /// <summary>The closed windows' summaries since the last call (the evaluator stores them).</summary>
+    public IReadOnlyList<(StreamKey Stream, WindowSummary Window)> TakeClosedWindows()
+    {
+        lock (_lock)
+        {
+            var closed = _closed.ToList();
+            _closed.Clear();
+            return closed;
+        }
+    }
+
+    /// <summary>The current view of one alert, or null.</summary>
+    public AlertView? Alert(StreamKey stream, string monitor, string subject)
+    {
+        lock (_lock)
+        {
+            return _alerts.GetValueOrDefault((stream, monitor, subject));
+        }
+    }
+
+    /// <summary>Records what the store now holds for an alert: its revision and acknowledgement (the status stays this replica's).</summary>
+    public void Stored(StoredAlert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        lock (_lock)
+        {
+            var key = (new StreamKey(alert.Service, alert.Version, alert.Arm), alert.Status.Monitor, alert.Status.Subject);
+            if (_alerts.TryGetValue(key, out var view))
+            {
+                _alerts[key] = view with { Revision = alert.Revision, Ack = alert.Ack };
+            }
+        }
+    }
 
     /// <summary>Sets <paramref name="profiles"/> as the baseline of a version; its streams start over with it.</summary>
     public void SetBaseline(string service, int version, Dictionary<string, FeatureProfile> profiles)
@@ -173,6 +293,7 @@ public sealed class LiveMonitoring
                 if (!_engines.TryGetValue(stream, out var engine))
                 {
                     engine = new MonitorEngine(Monitors, (IReadOnlyDictionary<string, FeatureProfile>?)baseline ?? new Dictionary<string, FeatureProfile>());
+                    engine.Restore(_alerts.Where(a => a.Key.Stream == stream).Select(a => a.Value.Status));
                     _engines[stream] = engine;
                 }
 
@@ -189,10 +310,16 @@ public sealed class LiveMonitoring
                     {
                         changes.Add((stream, change));
                         _events.Add((stream, change));
-                        _alerts[(stream, change.Monitor, change.Subject)] = new AlertView(
+                        var key = (stream, change.Monitor, change.Subject);
+                        var known = _alerts.GetValueOrDefault(key);
+                        _alerts[key] = new AlertView(
                             stream.Service, stream.Version, stream.Arm,
                             engine.Statuses.First(s => s.Monitor == change.Monitor && s.Subject == change.Subject),
-                            change.Severity, change.Layer, change.Summary, change.Inhibited);
+                            change.Severity, change.Layer, change.Summary, change.Inhibited,
+                            StoredAlert.IdOf(stream.Service, stream.Version, stream.Arm, change.Monitor, change.Subject),
+                            change.From is AlertState.Inactive or AlertState.Resolved ? null : known?.Ack,
+                            null,
+                            known?.Revision ?? 0);
                     }
                 }
 
@@ -223,7 +350,12 @@ public sealed class LiveMonitoring
         }
 
         var latency = window.Profiles.GetValueOrDefault(MonitorMetrics.LatencyMs)?.Quantiles is { IsEmpty: false } l ? l.GetQuantile(0.99) : (double?)null;
-        history.AddLast(new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features));
+        var summary = new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features);
+        history.AddLast(summary);
+        if (window.Requests > 0 && _closed.Count < 100_000)
+        {
+            _closed.Add((stream, summary)); // a minute without traffic is not stored: a gap in the stored history means no requests
+        }
         while (history.Count > HistoryWindows)
         {
             history.RemoveFirst();

@@ -2,16 +2,29 @@ using System.Text.Json;
 using Vigil.Access;
 using Vigil.Monitoring;
 using Vigil.Profiles;
+using Vigil.Registry;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
+using Vigil.Server.ControlPlane;
 
 namespace Vigil.Server.Monitoring;
 
-public sealed record BaselineView(string Service, int Version, long Rows, IReadOnlyList<BaselineFeature> Features);
+public sealed record BaselineView(
+    string Service,
+    int Version,
+    long Rows,
+    IReadOnlyList<BaselineFeature> Features,
+    string Source = "upload",
+    DateTimeOffset? CreatedAt = null,
+    string? CreatedBy = null);
+
+/// <summary>Body of <c>POST /v1/services/{s}/versions/{n}/baseline/window</c>.</summary>
+public sealed record BaselineWindowRequest(DateTimeOffset? From = null, DateTimeOffset? To = null);
 
 public sealed record BaselineFeature(string Name, string Kind, long Count, double NullRate, double? Median);
 
-public sealed record AlertList(IReadOnlyList<AlertView> Alerts);
+/// <summary><c>GET /v1/alerts</c>: the alerts newest first, and per service their counts and ids.</summary>
+public sealed record AlertList(IReadOnlyList<AlertView> Alerts, IReadOnlyList<AlertGroup>? Groups = null);
 
 public sealed record MonitorList(IReadOnlyList<MonitorDefinition> Monitors);
 
@@ -30,22 +43,27 @@ public static class MonitoringEndpoints
     {
         app.MapPut("/v1/services/{service}/versions/{version:int}/baseline", PutBaselineAsync).RequireScope(ApiScopes.Admin).WithTags("Monitoring")
             .Produces<BaselineView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
-        app.MapGet("/v1/monitors", () => TypedResults.Json(new MonitorList(DefaultMonitors.All), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
-        app.MapGet("/v1/alerts", (string? service, LiveMonitoring monitoring, Pipelines.StageMonitor stages) => TypedResults.Json(
-                new AlertList([.. monitoring.Alerts(service), .. stages.AlertViews(service)]), VigilJson.Options)) // stage alerts: arm "pipeline" (docs/pipelines.md)
-            .RequireScope(ApiScopes.Read).WithTags("Monitoring");
+        app.MapPost("/v1/services/{service}/versions/{version:int}/baseline/window", BaselineFromWindowAsync).RequireScope(ApiScopes.Admin).WithTags("Monitoring")
+            .Produces<BaselineView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
+        app.MapGet("/v1/services/{service}/versions/{version:int}/baseline", GetBaselineAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring")
+            .Produces<BaselineView>().ProducesProblem(404);
+        app.MapGet("/v1/monitors", (LiveMonitoring monitoring) => TypedResults.Json(new MonitorList(monitoring.Monitors), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
+        app.MapAlertEndpoints();
         app.MapGet("/v1/services/{service}/layers", LayersAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring").ProducesProblem(404);
     }
 
     /// <summary>Body: <c>{"rows": [{"price": 12.4, "country": "de"}, …]}</c> — the training data, profiled per feature.</summary>
-    private static async Task<IResult> PutBaselineAsync(string service, int version, HttpRequest request, IVigilStore store, LiveMonitoring monitoring, CancellationToken ct)
+    private static async Task<IResult> PutBaselineAsync(string service, int version, HttpContext context, IVigilStore store, LiveMonitoring monitoring, TimeProvider time, CancellationToken ct)
     {
         if (await store.GetVersionAsync(service, version, ct) is null)
         {
             return Problems.NotFound($"service '{service}' has no version {version}; register it first");
         }
 
-        var (document, error) = await RequestBody.ReadDocumentAsync(request, ct);
+        var definition = (await store.GetServiceAsync(service, ct))!;
+        var numeric = definition.Inputs.ToDictionary(f => f.Name, f => f.Type is FeatureType.Number or FeatureType.Integer, StringComparer.Ordinal);
+
+        var (document, error) = await RequestBody.ReadDocumentAsync(context.Request, ct);
         if (error is not null)
         {
             return error;
@@ -65,49 +83,151 @@ public static class MonitoringEndpoints
             }
 
             var errors = new List<string>();
-            var kinds = new Dictionary<string, JsonValueKind>(StringComparer.Ordinal);
-            var profiles = new Dictionary<string, FeatureProfile>(StringComparer.Ordinal);
-            var index = 0;
-            foreach (var row in rows.EnumerateArray())
-            {
-                if (row.ValueKind != JsonValueKind.Object)
-                {
-                    errors.Add($"rows[{index}] is not an object");
-                }
-                else
-                {
-                    foreach (var cell in row.EnumerateObject())
-                    {
-                        Add(cell, index, kinds, profiles, errors);
-                    }
-                }
-
-                if (errors.Count >= 20)
-                {
-                    break;
-                }
-
-                index++;
-            }
-
-            var empty = profiles.Where(p => p.Value.ValidCount == 0).Select(p => p.Key).ToList();
-            errors.AddRange(empty.Select(f => $"feature '{f}' has no value in any row"));
+            var profiles = ProfileRows(rows.EnumerateArray(), numeric, service, "rows", errors);
             if (errors.Count > 0)
             {
                 return Problems.Validation($"the baseline of '{service}' version {version} cannot be used ({errors.Count} problem(s)); nothing was changed", errors);
             }
 
-            monitoring.SetBaseline(service, version, profiles);
-            var features = profiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new BaselineFeature(
-                p.Key, p.Value.Kind == ProfileKind.Numeric ? "numeric" : "categorical", p.Value.Count, p.Value.NullRate,
-                p.Value.Quantiles is { IsEmpty: false } q ? q.GetQuantile(0.5) : null)).ToList();
-            return TypedResults.Json(new BaselineView(service, version, count, features), VigilJson.Options);
+            return await SaveBaselineAsync(store, monitoring, new StoredBaseline(service, version, count, "upload", profiles, time.GetUtcNow(), context.Actor()), context, time, ct);
         }
     }
 
-    private static void Add(JsonProperty cell, int row, Dictionary<string, JsonValueKind> kinds, Dictionary<string, FeatureProfile> profiles, List<string> errors)
+    /// <summary>
+    /// Profiles rows (JSON objects of feature values) per input of the service: numeric inputs numerically, the others as
+    /// categories; unknown columns, inputs without a column, text in a numeric input, a column mixing kinds, inputs with no
+    /// value and non-finite or huge numbers are errors (at most about 20 are listed).
+    /// </summary>
+    private static Dictionary<string, FeatureProfile> ProfileRows(IEnumerable<JsonElement> rows, Dictionary<string, bool> numeric, string service, string noun, List<string> errors)
+    {
+        var unknown = new HashSet<string>(StringComparer.Ordinal);
+        var kinds = new Dictionary<string, JsonValueKind>(StringComparer.Ordinal);
+        var profiles = new Dictionary<string, FeatureProfile>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var row in rows)
+        {
+            if (row.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"{noun}[{index}] is not an object");
+            }
+            else
+            {
+                foreach (var cell in row.EnumerateObject())
+                {
+                    if (numeric.TryGetValue(cell.Name, out var isNumeric))
+                    {
+                        Add(cell, index, isNumeric, kinds, profiles, errors);
+                    }
+                    else if (unknown.Add(cell.Name))
+                    {
+                        errors.Add($"column '{cell.Name}' is not an input of '{service}' (inputs: {string.Join(", ", numeric.Keys)}); drop it or fix its name");
+                    }
+                }
+            }
+
+            if (errors.Count >= 20)
+            {
+                return profiles;
+            }
+
+            index++;
+        }
+
+        errors.AddRange(numeric.Keys.Where(f => !kinds.ContainsKey(f) && !profiles.ContainsKey(f)).Select(f => $"input '{f}' has no column in the baseline; every input of '{service}' needs one"));
+        errors.AddRange(profiles.Where(p => p.Value.ValidCount == 0).Select(p => $"feature '{p.Key}' has no value in any row"));
+        return profiles;
+    }
+
+    /// <summary>
+    /// Body: <c>{"from": T, "to": T}</c> — the version's logged requests (not failed ones) in [from, to) become its baseline,
+    /// profiled exactly like an upload (at most <see cref="MaxBaselineRows"/>, the earliest first).
+    /// </summary>
+    private static async Task<IResult> BaselineFromWindowAsync(string service, int version, HttpContext context, IVigilStore store, LiveMonitoring monitoring, TimeProvider time, CancellationToken ct)
+    {
+        if (await store.GetVersionAsync(service, version, ct) is null)
+        {
+            return Problems.NotFound($"service '{service}' has no version {version}; register it first");
+        }
+
+        var (request, error) = await RequestBody.ReadAsync<BaselineWindowRequest>(context.Request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (request!.From is not { } from || request.To is not { } to || from >= to)
+        {
+            return Problems.Validation("give the reference window as {\"from\": T, \"to\": T} with from before to", ["from, to: required, from < to"], StatusCodes.Status400BadRequest);
+        }
+
+        var inputs = await store.ListPredictionInputsAsync(service, version, from, to, MaxBaselineRows, ct);
+        if (inputs.Count == 0)
+        {
+            return Problems.Validation(
+                $"version {version} of '{service}' has no logged requests between {from:O} and {to:O}; pick a window in which it served traffic",
+                ["no requests in the window"]);
+        }
+
+        var definition = (await store.GetServiceAsync(service, ct))!;
+        var numeric = definition.Inputs.ToDictionary(f => f.Name, f => f.Type is FeatureType.Number or FeatureType.Integer, StringComparer.Ordinal);
+        var documents = inputs.Select(i => JsonDocument.Parse(i)).ToList();
+        try
+        {
+            var errors = new List<string>();
+            var profiles = ProfileRows(documents.Select(d => d.RootElement), numeric, service, "requests", errors);
+            if (errors.Count > 0)
+            {
+                return Problems.Validation($"the requests of '{service}' version {version} in the window cannot make a baseline ({errors.Count} problem(s)); nothing was changed", errors);
+            }
+
+            var source = $"requests {from:O} – {to:O}";
+            return await SaveBaselineAsync(store, monitoring, new StoredBaseline(service, version, inputs.Count, source, profiles, time.GetUtcNow(), context.Actor()), context, time, ct);
+        }
+        finally
+        {
+            documents.ForEach(d => d.Dispose());
+        }
+    }
+
+    /// <summary>Stores a baseline (audited), then makes it the live one; the response describes it.</summary>
+    internal static async Task<IResult> SaveBaselineAsync(IVigilStore store, LiveMonitoring monitoring, StoredBaseline baseline, HttpContext context, TimeProvider time, CancellationToken ct)
+    {
+        var saved = await store.SaveBaselineAsync(baseline, RegistryEndpoints.Who(context, time), ct);
+        if (!saved.IsSuccess)
+        {
+            return Problems.From(saved.Failure!);
+        }
+
+        monitoring.SetBaseline(baseline.Service, baseline.Version, new Dictionary<string, FeatureProfile>(baseline.Profiles, StringComparer.Ordinal));
+        return TypedResults.Json(View(saved.Value!), VigilJson.Options);
+    }
+
+    private static BaselineView View(StoredBaseline baseline)
+    {
+        var features = baseline.Profiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new BaselineFeature(
+            p.Key, p.Value.Kind == ProfileKind.Numeric ? "numeric" : "categorical", p.Value.Count, p.Value.NullRate,
+            p.Value.Quantiles is { IsEmpty: false } q ? q.GetQuantile(0.5) : null)).ToList();
+        return new BaselineView(baseline.Service, baseline.Version, baseline.Rows, features, baseline.Source, baseline.CreatedAt, baseline.CreatedBy);
+    }
+
+    private static async Task<IResult> GetBaselineAsync(string service, int version, IVigilStore store, CancellationToken ct) =>
+        await store.GetBaselineAsync(service, version, ct) is { } baseline
+            ? TypedResults.Json(View(baseline), VigilJson.Options)
+            : Problems.NotFound($"service '{service}' version {version} has no baseline; upload one with 'vigil baseline upload {service} --version {version} --file train.csv'");
+
+    private static void Add(JsonProperty cell, int row, bool numeric, Dictionary<string, JsonValueKind> kinds, Dictionary<string, FeatureProfile> profiles, List<string> errors)
     {
         var kind = cell.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? JsonValueKind.String : cell.Value.ValueKind;
+        if (!numeric && kind == JsonValueKind.Number)
+        {
+            kind = JsonValueKind.String; // a category written as a number ("3"): profiled as its text, as live traffic is
+        }
+        else if (numeric && kind == JsonValueKind.String)
+        {
+            errors.Add($"rows[{row}].{cell.Name}: text {cell.Value.GetRawText()} in the numeric input '{cell.Name}'");
+            return;
+        }
+
         if (kind == JsonValueKind.Null)
         {
             if (profiles.TryGetValue(cell.Name, out var existing))
@@ -118,7 +238,7 @@ public static class MonitoringEndpoints
             {
                 // Only nulls so far: a numeric placeholder, replaced by the first value's kind (its nulls carried over).
                 kinds[cell.Name] = JsonValueKind.Null;
-                profiles[cell.Name] = FeatureProfile.CreateNumeric(seed: 17);
+                profiles[cell.Name] = numeric ? FeatureProfile.CreateNumeric(seed: 17) : FeatureProfile.CreateCategorical();
                 profiles[cell.Name].AddNull();
             }
 
@@ -136,7 +256,7 @@ public static class MonitoringEndpoints
             var nulls = profiles[cell.Name].Nulls;
             kinds.Remove(cell.Name);
             profiles.Remove(cell.Name);
-            Add(cell, row, kinds, profiles, errors);
+            Add(cell, row, numeric, kinds, profiles, errors);
             for (var i = 0; profiles.TryGetValue(cell.Name, out var created) && i < nulls; i++)
             {
                 created.AddNull();

@@ -81,7 +81,7 @@ public sealed partial class StageMonitor(
         _alerts.Values.Select(a => a.View)
             .Where(a => (service is null || a.Pipeline == service) && a.Status.State != AlertState.Inactive)
             .OrderByDescending(a => a.Status.FiredAt ?? a.Status.ActiveAt)
-            .Select(a => new AlertView(a.Pipeline, 0, Arm, a.Status, AlertSeverity.Warning, MonitorLayer.Performance, a.Summary, false));
+            .Select(a => new AlertView(a.Pipeline, 0, Arm, a.Status, AlertSeverity.Warning, MonitorLayer.Performance, a.Summary, false, StoredAlert.IdOf(a.Pipeline, 0, Arm, a.Status.Monitor, a.Status.Subject)));
 
     /// <summary>One pass over the pipelines (the loop calls it on the leader; tests call it after advancing a fake clock).</summary>
     public async Task TickAsync(CancellationToken ct)

@@ -384,6 +384,157 @@ internal static class SchemaMigrations
                 );
                 CREATE INDEX pipeline_judgments_trace ON pipeline_judgments (pipeline, trace_id, id);
                 """),
+        new(7, "monitoring: baselines, window summaries, alert states and silences",
+            Sqlite: """
+                CREATE TABLE baselines (
+                    service    TEXT    NOT NULL,
+                    version    INTEGER NOT NULL,
+                    rows       INTEGER NOT NULL,
+                    source     TEXT    NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT    NOT NULL,
+                    PRIMARY KEY (service, version),
+                    FOREIGN KEY (service, version) REFERENCES model_versions (service, number)
+                );
+
+                CREATE TABLE baseline_profiles (
+                    service TEXT    NOT NULL,
+                    version INTEGER NOT NULL,
+                    feature TEXT    NOT NULL,
+                    profile BLOB    NOT NULL,
+                    PRIMARY KEY (service, version, feature),
+                    FOREIGN KEY (service, version) REFERENCES baselines (service, version)
+                );
+
+                CREATE TABLE monitor_windows (
+                    service    TEXT    NOT NULL,
+                    version    INTEGER NOT NULL,
+                    arm        TEXT    NOT NULL,
+                    resolution TEXT    NOT NULL,
+                    start      INTEGER NOT NULL,
+                    summary    TEXT    NOT NULL,
+                    PRIMARY KEY (service, version, arm, resolution, start)
+                );
+                CREATE INDEX monitor_windows_service ON monitor_windows (service, resolution, start);
+                CREATE INDEX monitor_windows_start ON monitor_windows (resolution, start);
+
+                CREATE TABLE alerts (
+                    id                     TEXT    NOT NULL PRIMARY KEY,
+                    service                TEXT    NOT NULL,
+                    version                INTEGER NOT NULL,
+                    arm                    TEXT    NOT NULL,
+                    monitor                TEXT    NOT NULL,
+                    subject                TEXT    NOT NULL,
+                    state                  TEXT    NOT NULL,
+                    severity               TEXT    NOT NULL,
+                    layer                  TEXT    NOT NULL,
+                    active_at              INTEGER,
+                    first_bad_window_start INTEGER,
+                    fired_at               INTEGER,
+                    last_held_at           INTEGER,
+                    resolved_at            INTEGER,
+                    value                  REAL,
+                    threshold              REAL    NOT NULL,
+                    time_to_detect_seconds REAL,
+                    summary                TEXT,
+                    inhibited              INTEGER NOT NULL,
+                    ack_by                 TEXT,
+                    ack_at                 INTEGER,
+                    ack_reason             TEXT,
+                    revision               INTEGER NOT NULL,
+                    updated_at             INTEGER NOT NULL
+                );
+                CREATE INDEX alerts_service ON alerts (service, state);
+
+                CREATE TABLE silences (
+                    id         TEXT    NOT NULL PRIMARY KEY,
+                    service    TEXT,
+                    monitor    TEXT,
+                    subject    TEXT,
+                    starts_at  INTEGER NOT NULL,
+                    ends_at    INTEGER NOT NULL,
+                    created_by TEXT    NOT NULL,
+                    comment    TEXT    NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expired_by TEXT
+                );
+                CREATE INDEX silences_ends_at ON silences (ends_at);
+                """,
+            Postgres: """
+                CREATE TABLE baselines (
+                    service    text        NOT NULL,
+                    version    integer     NOT NULL,
+                    rows       bigint      NOT NULL,
+                    source     text        NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    created_by text        NOT NULL,
+                    PRIMARY KEY (service, version),
+                    FOREIGN KEY (service, version) REFERENCES model_versions (service, number)
+                );
+
+                CREATE TABLE baseline_profiles (
+                    service text    NOT NULL,
+                    version integer NOT NULL,
+                    feature text    NOT NULL,
+                    profile bytea   NOT NULL,
+                    PRIMARY KEY (service, version, feature),
+                    FOREIGN KEY (service, version) REFERENCES baselines (service, version)
+                );
+
+                CREATE TABLE monitor_windows (
+                    service    text        NOT NULL,
+                    version    integer     NOT NULL,
+                    arm        text        NOT NULL,
+                    resolution text        NOT NULL,
+                    start      timestamptz NOT NULL,
+                    summary    text        NOT NULL,
+                    PRIMARY KEY (service, version, arm, resolution, start)
+                );
+                CREATE INDEX monitor_windows_service ON monitor_windows (service, resolution, start);
+                CREATE INDEX monitor_windows_start ON monitor_windows (resolution, start);
+
+                CREATE TABLE alerts (
+                    id                     text             NOT NULL PRIMARY KEY,
+                    service                text             NOT NULL,
+                    version                integer          NOT NULL,
+                    arm                    text             NOT NULL,
+                    monitor                text             NOT NULL,
+                    subject                text             NOT NULL,
+                    state                  text             NOT NULL,
+                    severity               text             NOT NULL,
+                    layer                  text             NOT NULL,
+                    active_at              timestamptz,
+                    first_bad_window_start timestamptz,
+                    fired_at               timestamptz,
+                    last_held_at           timestamptz,
+                    resolved_at            timestamptz,
+                    value                  double precision,
+                    threshold              double precision NOT NULL,
+                    time_to_detect_seconds double precision,
+                    summary                text,
+                    inhibited              boolean          NOT NULL,
+                    ack_by                 text,
+                    ack_at                 timestamptz,
+                    ack_reason             text,
+                    revision               bigint           NOT NULL,
+                    updated_at             timestamptz      NOT NULL
+                );
+                CREATE INDEX alerts_service ON alerts (service, state);
+
+                CREATE TABLE silences (
+                    id         text        NOT NULL PRIMARY KEY,
+                    service    text,
+                    monitor    text,
+                    subject    text,
+                    starts_at  timestamptz NOT NULL,
+                    ends_at    timestamptz NOT NULL,
+                    created_by text        NOT NULL,
+                    comment    text        NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    expired_by text
+                );
+                CREATE INDEX silences_ends_at ON silences (ends_at);
+                """),
         new(8, "retraining policies, jobs and evaluations",
             Sqlite: """
                 CREATE TABLE retraining_policies (
