@@ -46,6 +46,7 @@ public static class VigilServiceCollectionExtensions
         services.AddSingleton<Pipelines.LlmJudge>();
         services.AddVigilRetraining();
         services.AddVigilMonitoring();
+        Monitoring.Layers.LayersServiceCollectionExtensions.AddVigilLayers(services);
         services.AddVigilServing();
         services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -113,6 +114,7 @@ public static class VigilServiceCollectionExtensions
         Pipelines.Otlp.OtlpEndpoints.MapOtlpEndpoints(app);
         app.MapRetrainingEndpoints();
         app.MapMonitoringEndpoints();
+        Monitoring.Layers.LayerEndpoints.MapLayerEndpoints(app);
         return app;
     }
 }

@@ -16,7 +16,8 @@ public sealed record WindowSummary(
     long Requests,
     long Errors,
     double? LatencyP99Ms,
-    IReadOnlyDictionary<string, FeatureSummary> Features);
+    IReadOnlyDictionary<string, FeatureSummary> Features,
+    IReadOnlyDictionary<string, Dictionary<string, long>>? ViolationsByKind = null);
 
 /// <summary>A feature in one window: count, null rate, schema violations, median, and PSI against the baseline.</summary>
 public sealed record FeatureSummary(long Count, double NullRate, long Violations, double? Median, double? Psi);
@@ -103,6 +104,7 @@ public sealed class LiveMonitoring
 
                 window.Numeric(MonitorMetrics.LatencyMs).Add(record.LatencyMs);
                 FoldInputs(window, record.Inputs, _baselines.GetValueOrDefault((record.Service, record.Version)));
+                Vigil.Server.Monitoring.Layers.InputLayerFold.Fold(window, record); // mon-layers: schema violations by kind
             }
         }
     }
@@ -215,7 +217,7 @@ public sealed class LiveMonitoring
         }
 
         var latency = window.Profiles.GetValueOrDefault(MonitorMetrics.LatencyMs)?.Quantiles is { IsEmpty: false } l ? l.GetQuantile(0.99) : (double?)null;
-        history.AddLast(new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features));
+        history.AddLast(new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features, window.ViolationKinds));
         while (history.Count > HistoryWindows)
         {
             history.RemoveFirst();

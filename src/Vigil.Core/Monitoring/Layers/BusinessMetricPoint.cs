@@ -1,0 +1,22 @@
+namespace Vigil.Monitoring.Layers;
+
+/// <summary>
+/// One point of a business time series (retention, revenue per user, NPS …) pushed with <c>POST /v1/business-metrics</c>,
+/// optionally tagged with the service, version, arm and segment it belongs to.
+/// </summary>
+public sealed record BusinessMetricPoint(
+    string Name,
+    double Value,
+    DateTimeOffset Timestamp,
+    string? Service = null,
+    int? Version = null,
+    string? Arm = null,
+    string? Segment = null)
+{
+    /// <summary>The longest metric name.</summary>
+    public const int MaxNameLength = 128;
+
+    /// <summary>Whether <paramref name="name"/> is a metric name: letters, digits, '_', '-', '.' and ':'.</summary>
+    public static bool IsName(string? name) =>
+        name is { Length: > 0 and <= MaxNameLength } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ':');
+}

@@ -1,0 +1,12 @@
+namespace Vigil.Server.Monitoring.Layers;
+
+/// <summary>Registers the monitoring layers' settings cache and its refresher.</summary>
+public static class LayersServiceCollectionExtensions
+{
+    public static IServiceCollection AddVigilLayers(this IServiceCollection services)
+    {
+        services.AddSingleton<LayerSettingsCache>();
+        services.AddHostedService<LayerSettingsRefresher>();
+        return services;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Vigil.Registry;
+using Vigil.Server.Api;
+using Vigil.Server.Monitoring;
+using Vigil.Server.Recording;
+
+namespace Vigil.Server.Tests;
+
+/// <summary>
+/// The monitoring layers over real HTTP on a fake clock: the input layer's schema validation counted by feature and
+/// kind in the windows, the per-service input policy (record / reject), and business metrics in and out.
+/// </summary>
+public sealed class MonitoringLayerTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+    private RemoteModel _model = null!;
+    private VigilTestServer _server = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _model = await RemoteModel.StartAsync();
+        _server = await VigilTestServer.StartAsync(configure: o =>
+        {
+            o.TimeProvider = _clock;
+            o.ControllerTick = TimeSpan.FromDays(365); // the test ticks by hand
+        });
+        var created = await _server.PostAsync("/v1/services", new CreateServiceRequest(
+            "feed",
+            [new("price", FeatureType.Number, Min: 0, Max: 1000), new("country", FeatureType.Category, Categories: ["DE", "FR", "US"])],
+            new OutputSpec(OutputKind.Probability),
+            "test"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await _server.RegisterRemoteAsync(_model, "feed", "champion");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _model.DisposeAsync();
+    }
+
+    private async Task CloseMinuteAsync()
+    {
+        await _server.App.Services.GetRequiredService<PredictionRecorder>().FlushAsync(TestContext.Current.CancellationToken);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await _server.App.Services.GetRequiredService<MonitorEvaluator>().TickAsync(TestContext.Current.CancellationToken);
+    }
+
+    private Task<HttpResponseMessage> PutSettingsAsync(string json) =>
+        _server.Client.PutAsync("/v1/services/feed/monitoring", new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task RecordPolicy_OutOfRangeUnseenCategoryAndUnknown_AreServedAndCountedByFeatureAndKind()
+    {
+        var response = await _server.PostJsonAsync("/v1/services/feed/predict", """
+            {"instances": [
+              {"inputs": {"price": 5000, "country": "XX", "colour": "red"}},
+              {"inputs": {"price": 12.5, "country": "DE"}},
+              {"inputs": {"price": -3, "country": "DE"}}
+            ]}
+            """);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await CloseMinuteAsync();
+
+        var layers = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        var window = layers["history"]!.AsArray()[^1]!;
+        Assert.Equal(3, window["requests"]!.GetValue<long>());
+        var kinds = window["violations_by_kind"]!;
+        Assert.Equal(2, kinds["price"]!["out_of_range"]!.GetValue<long>());
+        Assert.Equal(1, kinds["country"]!["unseen_category"]!.GetValue<long>());
+        Assert.Equal(1, kinds["colour"]!["unknown"]!.GetValue<long>());
+        Assert.Equal(2, window["features"]!["price"]!["violations"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task RecordPolicy_ValueTheModelCannotTake_IsStillRefused()
+    {
+        var response = await _server.PostJsonAsync("/v1/services/feed/predict", """{"inputs": {"price": "cheap", "country": "DE"}}""");
+
+        var problem = await VigilTestServer.ProblemAsync(response, 422);
+        Assert.Contains("'price' must be a number", VigilTestServer.Errors(problem), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RejectPolicy_AnyViolation_Gets422ListingEveryViolation_CleanRequestsServed()
+    {
+        var defaults = await _server.GetAsync<JsonObject>("/v1/services/feed/monitoring");
+        Assert.Equal("record", defaults["settings"]!["input_policy"]!.GetValue<string>());
+        Assert.Equal(0, defaults["revision"]!.GetValue<long>());
+
+        var set = await PutSettingsAsync("""{"input_policy": "reject"}""");
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var stored = await _server.GetAsync<JsonObject>("/v1/services/feed/monitoring");
+        Assert.Equal("reject", stored["settings"]!["input_policy"]!.GetValue<string>());
+        Assert.Equal(1, stored["revision"]!.GetValue<long>());
+        var calls = _model.Calls;
+
+        var response = await _server.PostJsonAsync("/v1/services/feed/predict", """
+            {"instances": [
+              {"inputs": {"price": 12.5, "country": "DE"}},
+              {"inputs": {"price": 5000, "country": "XX", "colour": "red"}}
+            ]}
+            """);
+
+        var problem = await VigilTestServer.ProblemAsync(response, 422);
+        var errors = problem["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("instances[1]: 'price' is 5000, outside [0, 1000]", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("instances[1]: 'country' is 'XX'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("instances[1]: 'colour' is not a feature", StringComparison.Ordinal));
+        Assert.Equal(calls, _model.Calls);
+
+        var clean = await _server.PostJsonAsync("/v1/services/feed/predict", """{"inputs": {"price": 12.5, "country": "DE"}}""");
+        Assert.Equal(HttpStatusCode.OK, clean.StatusCode);
+
+        var audit = await _server.Client.GetStringAsync("/v1/audit?service=feed", TestContext.Current.CancellationToken);
+        Assert.Contains("monitoring.settings-set", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MonitoringSettings_Invalid_ListsEveryProblemAndKeepsTheOldOnes()
+    {
+        var response = await PutSettingsAsync("""{"input_policy": "reject", "segments": ["bad name", "a", "b", "c", "d"], "outcome_window_hours": -1}""");
+
+        var problem = await VigilTestServer.ProblemAsync(response, 422);
+        var errors = VigilTestServer.Errors(problem);
+        Assert.Contains("at most 4 attributes", errors, StringComparison.Ordinal);
+        Assert.Contains("'bad name' is not an attribute name", errors, StringComparison.Ordinal);
+        Assert.Contains("outcome_window_hours", errors, StringComparison.Ordinal);
+        var unknownPolicy = await PutSettingsAsync("""{"input_policy": "drop"}""");
+        await VigilTestServer.ProblemAsync(unknownPolicy, 400);
+        var missing = await _server.Client.PutAsync("/v1/services/nope/monitoring", JsonContent.Create(new { input_policy = "reject" }), TestContext.Current.CancellationToken);
+        await VigilTestServer.ProblemAsync(missing, 404);
+        var stored = await _server.GetAsync<JsonObject>("/v1/services/feed/monitoring");
+        Assert.Equal("record", stored["settings"]!["input_policy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task BusinessMetrics_BatchStoredAndQueried_ByNameServiceAndTime()
+    {
+        var response = await _server.PostJsonAsync("/v1/business-metrics", """
+            {"points": [
+              {"name": "retention_d7", "value": 0.41, "timestamp": "2026-10-30T00:00:00Z", "service": "feed", "version": 1, "arm": "champion", "segment": "DE"},
+              {"name": "retention_d7", "value": 0.38, "timestamp": "2026-10-31T00:00:00Z", "service": "feed"},
+              {"name": "nps", "value": 31, "timestamp": "2026-10-31T00:00:00Z"}
+            ]}
+            """);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, (await _server.ReadAsync<JsonObject>(response))["stored"]!.GetValue<int>());
+
+        var retention = await _server.GetAsync<JsonObject>("/v1/business-metrics?name=retention_d7&service=feed");
+        var points = retention["points"]!.AsArray();
+        Assert.Equal(2, points.Count);
+        Assert.Equal(0.41, points[0]!["value"]!.GetValue<double>());
+        Assert.Equal("DE", points[0]!["segment"]!.GetValue<string>());
+        Assert.Equal(1, points[0]!["version"]!.GetValue<int>());
+        var late = await _server.GetAsync<JsonObject>("/v1/business-metrics?from=2026-10-31T00:00:00Z");
+        Assert.Equal(2, late["points"]!.AsArray().Count);
+        var bad = await _server.Client.GetAsync("/v1/business-metrics?from=yesterday", TestContext.Current.CancellationToken);
+        await VigilTestServer.ProblemAsync(bad, 400);
+    }
+
+    [Fact]
+    public async Task BusinessMetrics_BadBatch_ListsEveryProblemAndStoresNothing()
+    {
+        var response = await _server.PostJsonAsync("/v1/business-metrics", """
+            {"points": [
+              {"name": "retention_d7", "value": 0.41, "timestamp": "2026-10-30T00:00:00Z"},
+              {"name": "retention_d7", "value": 0.41},
+              {"name": "retention_d7", "value": 0.41, "timestamp": "2026-11-02T00:00:00Z"},
+              {"name": "retention_d7", "value": "NaN", "timestamp": "2026-10-30T00:00:00Z"},
+              {"name": "bad name", "value": 1, "timestamp": "2026-10-30T00:00:00Z"}
+            ]}
+            """);
+
+        var problem = await VigilTestServer.ProblemAsync(response, 422);
+        var errors = VigilTestServer.Errors(problem);
+        Assert.Contains("points[1]: 'timestamp' is missing", errors, StringComparison.Ordinal);
+        Assert.Contains("points[2]: 'timestamp' 2026-11-02T00:00:00Z is in the future", errors, StringComparison.Ordinal);
+        Assert.Contains("points[3]: 'value' must be a finite number", errors, StringComparison.Ordinal);
+        Assert.Contains("points[4]: 'name'", errors, StringComparison.Ordinal);
+        Assert.Contains("nothing was stored", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var unknown = await _server.PostJsonAsync("/v1/business-metrics", """
+            {"points": [
+              {"name": "retention_d7", "value": 0.41, "timestamp": "2026-10-30T00:00:00Z", "service": "feed"},
+              {"name": "retention_d7", "value": 0.41, "timestamp": "2026-10-30T00:00:00Z", "service": "nope"}
+            ]}
+            """);
+        var notFound = await VigilTestServer.ProblemAsync(unknown, 404);
+        Assert.Contains("'nope'", notFound["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var all = await _server.GetAsync<JsonObject>("/v1/business-metrics");
+        Assert.Empty(all["points"]!.AsArray());
+    }
+}
