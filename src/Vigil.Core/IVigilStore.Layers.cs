@@ -19,6 +19,12 @@ public partial interface IVigilStore
     /// <summary>Appends a batch of business-metric points in one transaction: all or none (NotFound names a tagged service that does not exist).</summary>
     Task<Result<int>> AppendBusinessMetricsAsync(IReadOnlyList<BusinessMetricPoint> points, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Answered predictions of <paramref name="service"/> in [from, to), newest first, at most <paramref name="limit"/>, each
+    /// with its <c>label</c> outcome when one has arrived (the performance layer's labelled metrics and estimates).
+    /// </summary>
+    Task<IReadOnlyList<ScoredPrediction>> GetScoredPredictionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
+
     /// <summary>Points of <paramref name="name"/> (every name when null), optionally of one service, in [from, to), oldest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<BusinessMetricPoint>> QueryBusinessMetricsAsync(string? name, string? service, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken);
 }

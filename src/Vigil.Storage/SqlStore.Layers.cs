@@ -163,6 +163,30 @@ public abstract partial class SqlStore
             [.. parameters]);
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ScoredPrediction>> GetScoredPredictionsAsync(string service, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(
+            """
+            SELECT p.at, p.version, p.arm, p.attributes, p.outputs, o.numeric
+            FROM predictions p
+            LEFT JOIN outcomes o ON o.request_id = p.request_id AND o.name = 'label'
+            WHERE p.service = @service AND p.at >= @from AND p.at < @to AND p.outputs IS NOT NULL AND p.error IS NULL AND p.version > 0
+            ORDER BY p.at DESC, p.request_id
+            LIMIT @limit
+            """,
+            reader => new ScoredPrediction(
+                ReadTime(reader, 0),
+                reader.GetInt32(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetDouble(5)),
+            cancellationToken,
+            ("service", service),
+            ("from", ToDb(from)),
+            ("to", ToDb(to)),
+            ("limit", Math.Clamp(limit, 1, 1_000_000)));
+
     private StoredMonitoringSettings ReadSettings(DbDataReader reader) => new(
         reader.GetString(0),
         VigilJson.Deserialize<MonitoringSettings>(reader.GetString(1)) ?? MonitoringSettings.Default,

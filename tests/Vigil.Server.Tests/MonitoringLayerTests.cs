@@ -197,4 +197,63 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
         var all = await _server.GetAsync<JsonObject>("/v1/business-metrics");
         Assert.Empty(all["points"]!.AsArray());
     }
+
+    [Fact]
+    public async Task Performance_BeforeLabelsAnEstimate_AfterMaturedLabelsMeasuredPerArmAndSegment()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await PutSettingsAsync("""{"outcome_window_hours": 1, "segments": ["country"]}""")).StatusCode);
+        // The remote model answers probability = price / 100: prices 10, 30, 70, 90 give 0.1, 0.3, 0.7, 0.9.
+        double[] prices = [10, 30, 70, 90, 10, 30, 70, 90];
+        string[] countries = ["DE", "DE", "DE", "DE", "FR", "FR", "FR", "FR"];
+        bool[] labels = [false, true, true, true, false, false, false, true];
+        var ids = new List<string>();
+        for (var i = 0; i < prices.Length; i++)
+        {
+            var answer = await _server.ReadAsync<PredictResponse>(await _server.PostJsonAsync(
+                "/v1/services/feed/predict",
+                $$$"""{"attributes": {"country": "{{{countries[i]}}}"}, "inputs": {"price": {{{prices[i]}}}, "country": "{{{countries[i]}}}"}}"""));
+            ids.Add(answer.RequestId);
+        }
+
+        await _server.App.Services.GetRequiredService<PredictionRecorder>().FlushAsync(TestContext.Current.CancellationToken);
+        var before = await _server.GetAsync<JsonObject>("/v1/services/feed/performance");
+        var estimate = before["groups"]!.AsArray().Single()!["metrics"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "accuracy")!;
+        Assert.True(estimate["estimate"]!.GetValue<bool>());
+        Assert.Equal(0.8, estimate["value"]!.GetValue<double>(), 9); // mean of max(p, 1 − p) over 0.9, 0.7, 0.7, 0.9 …
+
+        var items = string.Join(",", ids.Select((id, i) => $$$"""{"request_id": "{{{id}}}", "outcomes": {"label": {{{(labels[i] ? "true" : "false")}}}, "accepted": {{{(i % 2 == 0 ? "true" : "false")}}}}}"""));
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/feedback", $"[{items}]")).StatusCode);
+
+        // Labels that arrived are not counted until the predictions are older than the outcome window.
+        var young = await _server.GetAsync<JsonObject>("/v1/services/feed/performance");
+        Assert.Equal(0, young["groups"]!.AsArray().Single()!["labelled"]!.GetValue<long>());
+
+        _clock.Advance(TimeSpan.FromHours(2));
+        var after = await _server.GetAsync<JsonObject>("/v1/services/feed/performance");
+        var group = after["groups"]!.AsArray().Single()!;
+        Assert.Equal(8, group["labelled"]!.GetValue<long>());
+        Assert.Equal(8, group["matured"]!.GetValue<long>());
+        var metrics = group["metrics"]!.AsArray().ToDictionary(m => m!["name"]!.GetValue<string>(), m => m!);
+        // predicted (p ≥ 0.5) F F T T | F F T T against labels F T T T | F F F T: 6 of 8 right.
+        Assert.False(metrics["accuracy"]["estimate"]!.GetValue<bool>());
+        Assert.Equal(0.75, metrics["accuracy"]["value"]!.GetValue<double>(), 12);
+        Assert.Equal(0.75, metrics["precision"]["value"]!.GetValue<double>(), 12); // 3 of 4 predicted positives
+        Assert.Equal(0.75, metrics["recall"]["value"]!.GetValue<double>(), 12); // 3 of 4 positives
+        Assert.Equal(0.5, metrics["accepted"]["value"]!.GetValue<double>(), 12);
+        Assert.InRange(metrics["accepted"]["low"]!.GetValue<double>(), 0.2, 0.25); // Wilson(4, 8) = [0.2152, 0.7848]
+        Assert.Equal(0.0, metrics["error_rate"]["value"]!.GetValue<double>(), 12);
+        Assert.True(metrics.ContainsKey("auc") && metrics.ContainsKey("log_loss"));
+
+        var bySegment = await _server.GetAsync<JsonObject>("/v1/services/feed/performance?segment=country");
+        var segments = bySegment["groups"]!.AsArray().ToDictionary(g => g!["segment"]!.GetValue<string>(), g => g!);
+        Assert.Equal(["DE", "FR"], segments.Keys.Order());
+        double Accuracy(JsonNode g) => g["metrics"]!.AsArray().Single(m => m!["name"]!.GetValue<string>() == "accuracy")!["value"]!.GetValue<double>();
+        Assert.Equal(0.75, Accuracy(segments["DE"]), 12); // F F T T vs F T T T: 3 of 4
+        Assert.Equal(0.75, Accuracy(segments["FR"]), 12); // F F T T vs F F F T: 3 of 4
+
+        var bad = await _server.Client.GetAsync("/v1/services/feed/performance?segment=a.b&from=2026-12-01", TestContext.Current.CancellationToken);
+        var problem = await VigilTestServer.ProblemAsync(bad, 400);
+        Assert.Contains("from must be before to", VigilTestServer.Errors(problem), StringComparison.Ordinal);
+        Assert.Contains("segment", VigilTestServer.Errors(problem), StringComparison.Ordinal);
+    }
 }

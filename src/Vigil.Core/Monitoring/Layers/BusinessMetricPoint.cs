@@ -20,3 +20,6 @@ public sealed record BusinessMetricPoint(
     public static bool IsName(string? name) =>
         name is { Length: > 0 and <= MaxNameLength } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ':');
 }
+
+/// <summary>An answered prediction with its label outcome (numeric; null until it arrives).</summary>
+public sealed record ScoredPrediction(DateTimeOffset At, int Version, string Arm, string Attributes, string Outputs, double? Label);

@@ -42,6 +42,41 @@ public static class LayerEndpoints
             .Produces<BusinessMetricsStored>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(422);
         app.MapGet("/v1/business-metrics", GetBusinessMetricsAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring")
             .Produces<BusinessMetricList>().ProducesProblem(400);
+        app.MapGet("/v1/services/{service}/performance", GetPerformanceAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring")
+            .Produces<PerformanceView>().ProducesProblem(400).ProducesProblem(404);
+    }
+
+    /// <summary>The default range of <c>GET /v1/services/{s}/performance</c> when <c>from</c> is not given.</summary>
+    public static readonly TimeSpan DefaultPerformanceRange = TimeSpan.FromDays(7);
+
+    private static async Task<IResult> GetPerformanceAsync(
+        string service, string? from, string? to, string? segment, IVigilStore store, PerformanceLayer performance, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        // Without 'to', the range ends just after now so that a prediction made this instant counts (the end is exclusive).
+        var t = ParseTime(to, "to", errors) ?? time.GetUtcNow().AddMilliseconds(1);
+        var f = ParseTime(from, "from", errors) ?? t - DefaultPerformanceRange;
+        if (f >= t)
+        {
+            errors.Add("from must be before to");
+        }
+
+        if (segment is not null && (segment.Length is 0 or > 128 || !segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+        {
+            errors.Add($"segment: '{segment}' is not a request attribute name (letters, digits, '_' and '-')");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation("the query is invalid", errors, StatusCodes.Status400BadRequest);
+        }
+
+        if (await store.GetServiceAsync(service, ct) is null)
+        {
+            return Problems.NotFound($"there is no service '{service}'; list them with 'vigil services list'");
+        }
+
+        return TypedResults.Json(await performance.ComputeAsync(service, f, t, segment, ct), VigilJson.Options);
     }
 
     private static async Task<IResult> GetSettingsAsync(string service, IVigilStore store, CancellationToken ct)

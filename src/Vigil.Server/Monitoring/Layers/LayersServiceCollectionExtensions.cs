@@ -6,6 +6,7 @@ public static class LayersServiceCollectionExtensions
     public static IServiceCollection AddVigilLayers(this IServiceCollection services)
     {
         services.AddSingleton<LayerSettingsCache>();
+        services.AddSingleton<PerformanceLayer>();
         services.AddHostedService<LayerSettingsRefresher>();
         return services;
     }
