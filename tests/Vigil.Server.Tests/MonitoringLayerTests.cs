@@ -256,4 +256,79 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
         Assert.Contains("from must be before to", VigilTestServer.Errors(problem), StringComparison.Ordinal);
         Assert.Contains("segment", VigilTestServer.Errors(problem), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task BusinessMonitor_RetentionBelowThresholdOverAWeek_FiresAndTheLayersViewShowsIt()
+    {
+        var set = await PutSettingsAsync("""
+            {"monitors": [
+              {"name": "retention-low", "layer": "business", "metric": "business_mean", "feature": "retention_d7", "threshold": 0.3,
+               "window": "7d", "operator": "below", "severity": "critical"}
+            ]}
+            """);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var evaluator = _server.App.Services.GetRequiredService<Vigil.Server.Monitoring.Layers.LayerMonitorEvaluator>();
+
+        await evaluator.TickAsync(TestContext.Current.CancellationToken);
+        var empty = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        Assert.Equal("no-data", empty["business"]!["state"]!.GetValue<string>());
+        Assert.Equal("no-data", empty["performance"]!["state"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/business-metrics", """
+            {"points": [
+              {"name": "retention_d7", "value": 0.42, "timestamp": "2026-10-28T00:00:00Z", "service": "feed"},
+              {"name": "retention_d7", "value": 0.40, "timestamp": "2026-10-29T00:00:00Z", "service": "feed"}
+            ]}
+            """)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/services/feed/predict", """{"inputs": {"price": 20, "country": "DE"}}""")).StatusCode);
+        await _server.App.Services.GetRequiredService<PredictionRecorder>().FlushAsync(TestContext.Current.CancellationToken);
+        await evaluator.TickAsync(TestContext.Current.CancellationToken);
+        var healthy = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        Assert.Equal("ok", healthy["business"]!["state"]!.GetValue<string>());
+        Assert.Equal("ok", healthy["performance"]!["state"]!.GetValue<string>());
+
+        // Retention falls: the week's mean drops below 0.3.
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/business-metrics", """
+            {"points": [
+              {"name": "retention_d7", "value": 0.10, "timestamp": "2026-10-30T00:00:00Z", "service": "feed"},
+              {"name": "retention_d7", "value": 0.08, "timestamp": "2026-10-31T00:00:00Z", "service": "feed"},
+              {"name": "retention_d7", "value": 0.05, "timestamp": "2026-10-31T12:00:00Z", "service": "other-tag-ignored-not"}
+            ]}
+            """)).StatusCode == HttpStatusCode.NotFound ? HttpStatusCode.OK : HttpStatusCode.InternalServerError);
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/business-metrics", """
+            {"points": [
+              {"name": "retention_d7", "value": 0.10, "timestamp": "2026-10-30T00:00:00Z", "service": "feed"},
+              {"name": "retention_d7", "value": 0.08, "timestamp": "2026-10-31T00:00:00Z", "service": "feed"}
+            ]}
+            """)).StatusCode);
+        await evaluator.TickAsync(TestContext.Current.CancellationToken);
+
+        var layers = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        Assert.Equal("firing", layers["business"]!["state"]!.GetValue<string>());
+        var alert = layers["business"]!["alerts"]!.AsArray().Single()!;
+        Assert.Equal("retention-low", alert["status"]!["monitor"]!.GetValue<string>());
+        Assert.Equal(0.25, alert["status"]!["value"]!.GetValue<double>(), 9); // (0.42 + 0.40 + 0.10 + 0.08) / 4
+        Assert.Contains("retention_d7", alert["summary"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LayerMonitors_Invalid_ListEveryProblem()
+    {
+        var response = await PutSettingsAsync("""
+            {"monitors": [
+              {"name": "a", "layer": "input", "metric": "psi", "threshold": 0.2, "window": "15m"},
+              {"name": "b", "layer": "business", "metric": "business_mean", "threshold": 1, "window": "7d"},
+              {"name": "c", "layer": "performance", "metric": "acuracy", "threshold": 0.9, "window": "1d"},
+              {"name": "c", "layer": "performance", "metric": "accuracy", "threshold": 0.9, "window": "1d", "comparison": "change-vs-baseline", "segment": "DE"}
+            ]}
+            """);
+
+        var errors = VigilTestServer.Errors(await VigilTestServer.ProblemAsync(response, 422));
+        Assert.Contains("monitor 'a': layer 'input' runs in the live window engine", errors, StringComparison.Ordinal);
+        Assert.Contains("monitor 'b': metric 'business_mean' needs a feature", errors, StringComparison.Ordinal);
+        Assert.Contains("metric 'acuracy' is unknown", errors, StringComparison.Ordinal);
+        Assert.Contains("change-vs-baseline is not available", errors, StringComparison.Ordinal);
+        Assert.Contains("segment 'DE': write attribute=value", errors, StringComparison.Ordinal);
+        Assert.Contains("monitor name 'c' is used 2 times", errors, StringComparison.Ordinal);
+    }
 }

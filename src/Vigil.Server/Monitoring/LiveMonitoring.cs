@@ -46,6 +46,9 @@ public sealed class LiveMonitoring
     private readonly Dictionary<(StreamKey Stream, string Monitor, string Subject), AlertView> _alerts = [];
     private readonly List<(StreamKey Stream, AlertEvent Event)> _events = [];
 
+    /// <summary>mon-layers: the performance and business layers' data and alerts (set by <see cref="Layers.LayersHook"/>).</summary>
+    public Func<string, (bool Performance, bool Business, IReadOnlyList<AlertView> Alerts)>? OtherLayers { get; set; }
+
     /// <summary>The monitors every stream runs.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; private set; } = DefaultMonitors.All;
 
@@ -241,7 +244,8 @@ public sealed class LiveMonitoring
     /// </summary>
     public LayersView Layers(string service, int history)
     {
-        var alerts = Alerts(service).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
+        var other = OtherLayers?.Invoke(service);
+        var alerts = Alerts(service).Concat(other?.Alerts ?? []).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
         var windows = History(service, history);
         LayerState State(MonitorLayer layer, bool hasData)
         {
@@ -256,8 +260,8 @@ public sealed class LiveMonitoring
             service,
             State(MonitorLayer.Input, windows.Count > 0),
             State(MonitorLayer.Output, windows.Count > 0),
-            State(MonitorLayer.Performance, false),
-            State(MonitorLayer.Business, false),
+            State(MonitorLayer.Performance, other?.Performance ?? false),
+            State(MonitorLayer.Business, other?.Business ?? false),
             windows);
     }
 

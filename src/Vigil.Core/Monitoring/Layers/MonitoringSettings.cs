@@ -23,12 +23,18 @@ public enum InputPolicy
 /// <param name="Segments">Request attributes whose values split windows (at most <see cref="MaxSegmentAttributes"/>).</param>
 /// <param name="RefusalPatterns">Case-insensitive substrings that mark a text output as a refusal; empty uses <see cref="DefaultRefusalPatterns"/>.</param>
 /// <param name="OutcomeWindowHours">How long after a prediction its outcome is final (performance counts only predictions at least this old).</param>
+/// <param name="Monitors">The service's performance and business monitors (<c>vigil monitors apply</c>); null runs <see cref="DefaultLayerMonitors.All"/>.</param>
 public sealed record MonitoringSettings(
     InputPolicy InputPolicy = InputPolicy.Record,
     IReadOnlyList<string>? Segments = null,
     IReadOnlyList<string>? RefusalPatterns = null,
-    double OutcomeWindowHours = 24)
+    double OutcomeWindowHours = 24,
+    IReadOnlyList<MonitorDefinition>? Monitors = null)
 {
+    /// <summary>The performance and business monitors in force.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<MonitorDefinition> EffectiveMonitors => Monitors ?? DefaultLayerMonitors.All;
+
     /// <summary>At most this many segment attributes per service.</summary>
     public const int MaxSegmentAttributes = 4;
 
@@ -86,6 +92,11 @@ public sealed record MonitoringSettings(
         if (!double.IsFinite(OutcomeWindowHours) || OutcomeWindowHours < 0 || OutcomeWindowHours > 24 * 90)
         {
             errors.Add("outcome_window_hours: between 0 and 2160 (90 days)");
+        }
+
+        if (Monitors is { } monitors)
+        {
+            errors.AddRange(DefaultLayerMonitors.Validate(monitors).Select(e => "monitors: " + e));
         }
 
         return errors;

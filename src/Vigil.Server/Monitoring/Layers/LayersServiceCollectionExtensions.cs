@@ -7,6 +7,9 @@ public static class LayersServiceCollectionExtensions
     {
         services.AddSingleton<LayerSettingsCache>();
         services.AddSingleton<PerformanceLayer>();
+        services.AddSingleton<LayerMonitorEvaluator>();
+        services.AddHostedService(sp => sp.GetRequiredService<LayerMonitorEvaluator>());
+        services.AddHostedService<LayersHook>();
         services.AddHostedService<LayerSettingsRefresher>();
         return services;
     }

@@ -111,6 +111,11 @@ public sealed class PerformanceLayer(IVigilStore store, LayerSettingsCache setti
                 metrics.Add(PerformanceMetrics.EstimatedAccuracy(a.Unlabelled));
             }
 
+            if (a.Probabilities.Count + a.Unlabelled.Count > 0)
+            {
+                metrics.Add(PerformanceMetrics.EstimatedAccuracy([.. a.Probabilities, .. a.Unlabelled]) with { Name = "estimated_accuracy" });
+            }
+
             result.Add(new PerformanceGroup(version, arm, a.Segment, a.Counts?.Requests ?? 0, a.Counts?.Matured ?? 0, a.Labels.Count, metrics));
         }
 
