@@ -90,4 +90,67 @@ public sealed class LayerCommandsTests(ServerFixture server) : IClassFixture<Ser
         Assert.Contains("unknown column 'metric'", wrong.Err, StringComparison.Ordinal);
         Assert.Contains("missing column 'timestamp'", wrong.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task MonitorsApplyAndTest_BusinessMonitorWouldHaveFired_AndBadFilesNameEveryProblem()
+    {
+        var name = await ServiceAsync();
+        var metric = "retention_" + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(0, (await RunAsync("metrics", "push", metric, "0.1", "--at", "2d", "--service", name)).ExitCode);
+        Assert.Equal(0, (await RunAsync("metrics", "push", metric, "0.12", "--at", "1d", "--service", name)).ExitCode);
+        var file = Path.Combine(_directory, "monitors.yaml");
+        await File.WriteAllTextAsync(file, $"""
+            monitors:
+              - name: retention-low
+                layer: business
+                metric: business_mean
+                feature: {metric}
+                threshold: 0.3
+                operator: below
+                window: 7d
+                severity: critical
+            """, TestContext.Current.CancellationToken);
+
+        var test = await RunAsync("monitors", "test", "-f", file, "--service", name, "--json");
+        Assert.True(test.ExitCode == 0, test.ToString());
+        using (var json = JsonDocument.Parse(test.Out))
+        {
+            var alert = Assert.Single(json.RootElement.GetProperty("alerts").EnumerateArray());
+            Assert.Equal("retention-low", alert.GetProperty("monitor").GetString());
+            Assert.Equal(0.1, alert.GetProperty("value").GetDouble(), 9);
+        }
+
+        var applied = await RunAsync("monitors", "apply", "-f", file, "--service", name);
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        Assert.Contains("Applied 1 monitor", applied.Out, StringComparison.Ordinal);
+        var own = await RunAsync("monitors", "test", "--service", name);
+        Assert.Contains("retention-low", own.Out, StringComparison.Ordinal);
+        Assert.Contains("1 alert would have fired.", own.Out, StringComparison.Ordinal);
+
+        var bad = Path.Combine(_directory, "bad.yaml");
+        await File.WriteAllTextAsync(bad, """
+            - name: drift
+              layer: input
+              metric: psi
+              feature: colour
+              threshold: 0.25
+              window: 15m
+            - name: nowhere
+              layer: business
+              metric: business_mean
+              threshold: 1
+              window: 7d
+            """, TestContext.Current.CancellationToken);
+        var rejected = await RunAsync("monitors", "apply", "-f", bad, "--service", name);
+        Assert.Equal(1, rejected.ExitCode);
+        Assert.Contains("feature 'colour' is not a feature of", rejected.Err, StringComparison.Ordinal);
+        Assert.Contains("layer 'input' runs in the live window engine", rejected.Err, StringComparison.Ordinal);
+        Assert.Contains("metric 'business_mean' needs a feature", rejected.Err, StringComparison.Ordinal);
+
+        var unknownMetric = Path.Combine(_directory, "metric.yaml");
+        await File.WriteAllTextAsync(unknownMetric, "- {name: x, layer: performance, metric: acuracy, threshold: 0.9, window: 1d}\n", TestContext.Current.CancellationToken);
+        var wrong = await RunAsync("monitors", "apply", "-f", unknownMetric, "--service", name);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("metric 'acuracy' is unknown", wrong.Err, StringComparison.Ordinal);
+    }
 }

@@ -17,6 +17,13 @@ public sealed partial class VigilClient
     public Task<BusinessMetricsStored> PushBusinessMetricsAsync(JsonArray points, CancellationToken cancellationToken) =>
         SendAsync<BusinessMetricsStored>(HttpMethod.Post, "v1/business-metrics", new JsonObject { ["points"] = points }, cancellationToken);
 
+    public Task<MonitorTestView> TestMonitorsAsync(string service, IReadOnlyList<Vigil.Monitoring.MonitorDefinition> monitors, DateTimeOffset? from, DateTimeOffset? to, string? step, CancellationToken cancellationToken) =>
+        SendAsync<MonitorTestView>(
+            HttpMethod.Post,
+            $"v1/services/{Segment(service)}/monitors/test" + Query(("from", Time(from)), ("to", Time(to)), ("step", step)),
+            new MonitorTestRequest(monitors),
+            cancellationToken);
+
     public Task<BusinessMetricList> ListBusinessMetricsAsync(string? name, string? service, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken) =>
         SendAsync<BusinessMetricList>(HttpMethod.Get, "v1/business-metrics" + Query(("name", name), ("service", service), ("from", Time(from)), ("to", Time(to))), null, cancellationToken);
 }

@@ -291,4 +291,108 @@ internal static class LayerCommands
         });
         return command;
     }
+
+    /// <summary><c>vigil monitors apply -f monitors.yaml --service S</c>: replaces the service's performance and business monitors.</summary>
+    public static Command ApplyMonitors(CliContext context)
+    {
+        var file = new Option<FileInfo>("--file", "-f") { Description = "Monitors (YAML or JSON: a list, or 'monitors:' with a list)", HelpName = "monitors.yaml", Required = true };
+        var service = new Option<string>("--service") { Description = "The service the monitors belong to", HelpName = "service", Required = true };
+        var json = CliContext.JsonOption();
+        var command = new Command("apply", "Set a service's performance and business monitors from a file (replaces the defaults)") { file, service, json };
+        context.SetAction(command, async run =>
+        {
+            var name = run.Get(service)!;
+            var monitors = await ReadMonitorsAsync(run.Client, run.Get(file)!, name, run.CancellationToken);
+            var current = await run.Client.GetMonitoringSettingsAsync(name, run.CancellationToken);
+            var saved = await run.Client.PutMonitoringSettingsAsync(name, current.Settings with { Monitors = monitors }, run.CancellationToken);
+            if (run.Get(json))
+            {
+                run.Output.Json(saved);
+                return ExitCodes.Success;
+            }
+
+            run.Output.Line($"Applied {monitors.Count} monitor{(monitors.Count == 1 ? "" : "s")} to '{name}' (revision {saved.Revision}): {string.Join(", ", monitors.Select(m => m.Name))}.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary><c>vigil monitors test -f monitors.yaml --service S</c>: what the monitors would have raised over the service's recent history.</summary>
+    public static Command TestMonitors(CliContext context)
+    {
+        var file = new Option<FileInfo?>("--file", "-f") { Description = "Monitors to try (default: the service's own)", HelpName = "monitors.yaml" };
+        var service = new Option<string>("--service") { Description = "The service whose history to replay", HelpName = "service", Required = true };
+        var from = Arguments.Time("--from", "Start of the replay (default: 7 days before --to)", context.Time, allowRelative: true);
+        var to = Arguments.Time("--to", "End of the replay (default: now)", context.Time, allowRelative: true);
+        var step = new Option<string?>("--step") { Description = "How often to evaluate, e.g. 15m, 1h (default 1h)", HelpName = "duration" };
+        var json = CliContext.JsonOption();
+        var command = new Command("test", "Run monitors over a service's recent history and print every alert that would have fired") { file, service, from, to, step, json };
+        context.SetAction(command, async run =>
+        {
+            var name = run.Get(service)!;
+            var monitors = run.Get(file) is { } f
+                ? await ReadMonitorsAsync(run.Client, f, name, run.CancellationToken)
+                : (await run.Client.GetMonitoringSettingsAsync(name, run.CancellationToken)).Settings.EffectiveMonitors;
+            var result = await run.Client.TestMonitorsAsync(name, monitors, run.Get(from), run.Get(to), run.Get(step), run.CancellationToken);
+            if (run.Get(json))
+            {
+                run.Output.Json(result);
+                return ExitCodes.Success;
+            }
+
+            if (result.Alerts.Count == 0)
+            {
+                run.Output.Line($"No alert would have fired: {result.Monitors} monitor{(result.Monitors == 1 ? "" : "s")} over {Styles.Time(result.From)} – {Styles.Time(result.To)}.");
+                return ExitCodes.Success;
+            }
+
+            var table = Styles.Table("Monitor", "Layer", "Subject", "Severity", "First bad window", "Fired", "Value", "Threshold");
+            foreach (var a in result.Alerts)
+            {
+                table.AddRow(
+                    Markup.Escape(a.Monitor), a.Layer.ToString().ToLowerInvariant(), Markup.Escape(a.Subject), a.Severity.ToString().ToLowerInvariant(),
+                    Styles.Time(a.FirstBadWindowStart), Styles.Time(a.FiredAt), a.Value.ToString("G4", CultureInfo.InvariantCulture), a.Threshold.ToString("G4", CultureInfo.InvariantCulture));
+            }
+
+            run.Output.Console.Write(table);
+            run.Output.Line($"{result.Alerts.Count} alert{(result.Alerts.Count == 1 ? "" : "s")} would have fired.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Reads a monitors file and checks what the client can: the file's shape, metric and layer names (with the file
+    /// reader), and that input and output monitors name features of the service. The server checks the rest.
+    /// </summary>
+    private static async Task<IReadOnlyList<Vigil.Monitoring.MonitorDefinition>> ReadMonitorsAsync(Client.VigilClient client, FileInfo file, string service, CancellationToken ct)
+    {
+        IReadOnlyList<Vigil.Monitoring.MonitorDefinition> monitors;
+        try
+        {
+            monitors = Monitoring.MonitorsFile.Read(file.FullName, null);
+        }
+        catch (DataFiles.DataFileException ex)
+        {
+            throw new CliFailureException(ex.Message);
+        }
+
+        var features = (await client.GetServiceAsync(service, ct)).Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var errors = new List<string>();
+        foreach (var m in monitors.Where(m => m.Layer is Vigil.Monitoring.MonitorLayer.Input or Vigil.Monitoring.MonitorLayer.Output))
+        {
+            if (m.Feature != Vigil.Monitoring.MonitorDefinition.AnyFeature && !m.Feature.StartsWith('@') && !features.Contains(m.Feature))
+            {
+                errors.Add($"monitor '{m.Name}': feature '{m.Feature}' is not a feature of '{service}' (features: {string.Join(", ", features.Order(StringComparer.Ordinal))})");
+            }
+        }
+
+        errors.AddRange(DefaultLayerMonitors.Validate(monitors));
+        if (errors.Count > 0)
+        {
+            throw new CliFailureException($"{file.Name} has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}; nothing was applied", errors);
+        }
+
+        return monitors;
+    }
 }

@@ -14,6 +14,12 @@ public sealed record MonitoringSettingsView(string Service, MonitoringSettings S
 /// <summary>Answer of <c>POST /v1/business-metrics</c>.</summary>
 public sealed record BusinessMetricsStored(int Stored);
 
+/// <summary>Body of <c>POST /v1/services/{s}/monitors/test</c>: the monitors to try (null: the service's own).</summary>
+public sealed record MonitorTestRequest(IReadOnlyList<Vigil.Monitoring.MonitorDefinition>? Monitors = null);
+
+/// <summary>Answer of <c>POST /v1/services/{s}/monitors/test</c>.</summary>
+public sealed record MonitorTestView(string Service, DateTimeOffset From, DateTimeOffset To, double StepSeconds, int Monitors, IReadOnlyList<MonitorTestAlert> Alerts);
+
 /// <summary>Answer of <c>GET /v1/business-metrics</c>.</summary>
 public sealed record BusinessMetricList(IReadOnlyList<BusinessMetricPoint> Points);
 
@@ -44,6 +50,67 @@ public static class LayerEndpoints
             .Produces<BusinessMetricList>().ProducesProblem(400);
         app.MapGet("/v1/services/{service}/performance", GetPerformanceAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring")
             .Produces<PerformanceView>().ProducesProblem(400).ProducesProblem(404);
+        app.MapPost("/v1/services/{service}/monitors/test", TestMonitorsAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring")
+            .Accepts<MonitorTestRequest>("application/json").Produces<MonitorTestView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
+    }
+
+    /// <summary>The most evaluation steps one monitors test may take.</summary>
+    public const int MaxTestSteps = 2_000;
+
+    private static async Task<IResult> TestMonitorsAsync(
+        string service, string? from, string? to, string? step, HttpRequest request, IVigilStore store, LayerSettingsCache cache, LayerMonitorEvaluator evaluator,
+        TimeProvider time, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        var t = ParseTime(to, "to", errors) ?? time.GetUtcNow();
+        var f = ParseTime(from, "from", errors) ?? t - TimeSpan.FromDays(7);
+        var every = TimeSpan.FromHours(1);
+        if (step is not null)
+        {
+            if (Vigil.Releases.Duration.TryParse(step, out var parsed) && parsed.Value > TimeSpan.Zero)
+            {
+                every = parsed.Value;
+            }
+            else
+            {
+                errors.Add($"step: '{step}' is not a duration such as 5m, 1h or 1d");
+            }
+        }
+
+        if (f >= t)
+        {
+            errors.Add("from must be before to");
+        }
+        else if ((t - f) / every > MaxTestSteps)
+        {
+            errors.Add($"from–to holds more than {MaxTestSteps} steps of {every}; use a longer step or a shorter range");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation("the query is invalid", errors, StatusCodes.Status400BadRequest);
+        }
+
+        if (await store.GetServiceAsync(service, ct) is null)
+        {
+            return Problems.NotFound($"there is no service '{service}'; list them with 'vigil services list'");
+        }
+
+        var (body, error) = await RequestBody.ReadAsync<MonitorTestRequest>(request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var monitors = body!.Monitors ?? cache.For(service).EffectiveMonitors;
+        var problems = DefaultLayerMonitors.Validate(monitors);
+        if (problems.Count > 0)
+        {
+            return Problems.Validation($"the monitors have {problems.Count} problem{(problems.Count == 1 ? "" : "s")}", problems);
+        }
+
+        var alerts = await evaluator.TestAsync(service, monitors, f, t, every, ct);
+        return TypedResults.Json(new MonitorTestView(service, f, t, every.TotalSeconds, monitors.Count, alerts), VigilJson.Options);
     }
 
     /// <summary>The default range of <c>GET /v1/services/{s}/performance</c> when <c>from</c> is not given.</summary>

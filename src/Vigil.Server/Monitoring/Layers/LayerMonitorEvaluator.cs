@@ -6,6 +6,18 @@ using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Monitoring.Layers;
 
+/// <summary>An alert <c>vigil monitors test</c> found would have fired.</summary>
+public sealed record MonitorTestAlert(
+    string Monitor,
+    MonitorLayer Layer,
+    string Subject,
+    AlertSeverity Severity,
+    DateTimeOffset? FirstBadWindowStart,
+    DateTimeOffset FiredAt,
+    double? TimeToDetectSeconds,
+    double Value,
+    double Threshold);
+
 /// <summary>
 /// Evaluates each service's performance and business monitors (its monitoring settings' <c>monitors</c>, else
 /// <see cref="DefaultLayerMonitors.All"/>) every <see cref="VigilServerOptions.ControllerTick"/> of the server's clock,
@@ -51,71 +63,103 @@ public sealed partial class LayerMonitorEvaluator(
         var end = now.AddMilliseconds(1);
         foreach (var service in await store.ListServicesAsync(ct))
         {
-            var monitors = settings.For(service.Name).EffectiveMonitors;
-            var cache = new Dictionary<(DateTimeOffset From, DateTimeOffset To, string? Segment), PerformanceView>();
-            async Task<PerformanceView> Performance(DateTimeOffset from, DateTimeOffset to, string? segment)
+            var values = await ValuesAsync(service.Name, settings.For(service.Name).EffectiveMonitors, now, ct);
+            foreach (var v in values)
             {
-                if (!cache.TryGetValue((from, to, segment), out var view))
-                {
-                    view = await performance.ComputeAsync(service.Name, from, to, segment, ct);
-                    cache[(from, to, segment)] = view;
-                }
-
-                return view;
-            }
-
-            var hasPerformance = false;
-            var hasBusiness = (await store.QueryBusinessMetricsAsync(null, service.Name, now - TimeSpan.FromDays(90), end, 1, ct)).Count > 0;
-            foreach (var monitor in monitors)
-            {
-                var window = monitor.Window.Value;
-                var values = new Dictionary<(string Subject, int Version, string Arm), double?>();
-                if (monitor.Layer == MonitorLayer.Performance)
-                {
-                    var (attribute, segmentValue) = SplitSegment(monitor.Segment);
-                    var current = await Performance(end - window, end, attribute);
-                    var previous = monitor.Comparison == MonitorComparison.ChangeVsPrevious ? await Performance(end - window - window, end - window, attribute) : null;
-                    hasPerformance |= current.Groups.Count > 0;
-                    foreach (var group in current.Groups.Where(g => Selected(monitor, g, segmentValue)))
-                    {
-                        var value = Metric(monitor, group);
-                        if (previous is not null)
-                        {
-                            var before = previous.Groups.FirstOrDefault(g => g.Version == group.Version && g.Arm == group.Arm && g.Segment == group.Segment);
-                            value = before is null || Metric(monitor, before) is not { } b ? null : value - b;
-                        }
-
-                        var subject = (monitor.Feature == MonitorDefinition.AnyFeature ? string.Empty : monitor.Feature + " ")
-                            + $"v{group.Version}/{group.Arm}" + (group.Segment is null ? string.Empty : "/" + group.Segment);
-                        values[(subject, group.Version, group.Arm)] = value;
-                    }
-                }
-                else if (monitor.Layer == MonitorLayer.Business)
-                {
-                    var value = await BusinessAsync(monitor, service.Name, end - window, end, ct);
-                    if (monitor.Comparison == MonitorComparison.ChangeVsPrevious)
-                    {
-                        var before = await BusinessAsync(monitor, service.Name, end - window - window, end - window, ct);
-                        value = value is { } v && before is { } b ? v - b : null;
-                    }
-
-                    values[(monitor.Feature, 0, monitor.Arm ?? "*")] = value;
-                }
-
-                foreach (var ((subject, version, arm), value) in values)
-                {
-                    await StepAsync(service.Name, version, arm, monitor, subject, value, end - window, now, ct);
-                }
+                await StepAsync(service.Name, v.Version, v.Arm, v.Monitor, v.Subject, v.Value, v.WindowStart, now, ct);
             }
 
             // The performance layer has data when the service answered in the last day, whatever its monitors read.
-            hasPerformance = hasPerformance || (await store.GetArmCountsAsync(
+            var hasPerformance = (await store.GetArmCountsAsync(
                 new Vigil.Predictions.ArmCountsQuery(service.Name, now - TimeSpan.FromDays(1), end, now), ct)).Any(r => r.Version > 0 && r.Requests > 0);
+            var hasBusiness = (await store.QueryBusinessMetricsAsync(null, service.Name, now - TimeSpan.FromDays(90), end, 1, ct)).Count > 0;
             lock (_lock)
             {
                 _hasData[service.Name] = (hasPerformance, hasBusiness);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>vigil monitors test</c>: runs <paramref name="monitors"/> over the service's history from <paramref name="from"/>
+    /// to <paramref name="to"/> in steps of <paramref name="step"/> with fresh alert states, and returns every alert that
+    /// would have fired (nothing is notified or kept).
+    /// </summary>
+    public async Task<IReadOnlyList<MonitorTestAlert>> TestAsync(string service, IReadOnlyList<MonitorDefinition> monitors, DateTimeOffset from, DateTimeOffset to, TimeSpan step, CancellationToken ct)
+    {
+        var statuses = new Dictionary<(string Monitor, string Subject), AlertStatus>();
+        var fired = new List<MonitorTestAlert>();
+        for (var now = from; now <= to; now += step)
+        {
+            foreach (var v in await ValuesAsync(service, monitors, now, ct))
+            {
+                var before = statuses.GetValueOrDefault((v.Monitor.Name, v.Subject)) ?? AlertStatus.Inactive(v.Monitor.Name, v.Subject, v.Monitor.Threshold);
+                var after = AlertLifecycle.Step(v.Monitor, before, v.Value, v.WindowStart, now);
+                statuses[(v.Monitor.Name, v.Subject)] = after;
+                if (after.State == AlertState.Firing && before.State != AlertState.Firing)
+                {
+                    fired.Add(new MonitorTestAlert(v.Monitor.Name, v.Monitor.Layer, v.Subject, v.Monitor.Severity, after.FirstBadWindowStart, now, after.TimeToDetectSeconds, after.Value, v.Monitor.Threshold));
+                }
+            }
+        }
+
+        return fired;
+    }
+
+    /// <summary>Each monitor's value per subject at <paramref name="now"/> (performance per version, arm and segment; business per metric).</summary>
+    private async Task<List<(MonitorDefinition Monitor, string Subject, int Version, string Arm, double? Value, DateTimeOffset WindowStart)>> ValuesAsync(
+        string service, IReadOnlyList<MonitorDefinition> monitors, DateTimeOffset now, CancellationToken ct)
+    {
+        var end = now.AddMilliseconds(1);
+        var cache = new Dictionary<(DateTimeOffset From, DateTimeOffset To, string? Segment), PerformanceView>();
+        async Task<PerformanceView> Performance(DateTimeOffset from, DateTimeOffset to, string? segment)
+        {
+            if (!cache.TryGetValue((from, to, segment), out var view))
+            {
+                view = await performance.ComputeAsync(service, from, to, segment, ct);
+                cache[(from, to, segment)] = view;
+            }
+
+            return view;
+        }
+
+        var result = new List<(MonitorDefinition, string, int, string, double?, DateTimeOffset)>();
+        foreach (var monitor in monitors)
+        {
+            var window = monitor.Window.Value;
+            if (monitor.Layer == MonitorLayer.Performance)
+            {
+                var (attribute, segmentValue) = SplitSegment(monitor.Segment);
+                var current = await Performance(end - window, end, attribute);
+                var previous = monitor.Comparison == MonitorComparison.ChangeVsPrevious ? await Performance(end - window - window, end - window, attribute) : null;
+                foreach (var group in current.Groups.Where(g => Selected(monitor, g, segmentValue)))
+                {
+                    var value = Metric(monitor, group);
+                    if (previous is not null)
+                    {
+                        var before = previous.Groups.FirstOrDefault(g => g.Version == group.Version && g.Arm == group.Arm && g.Segment == group.Segment);
+                        value = before is null || Metric(monitor, before) is not { } b ? null : value - b;
+                    }
+
+                    var subject = (monitor.Feature == MonitorDefinition.AnyFeature ? string.Empty : monitor.Feature + " ")
+                        + $"v{group.Version}/{group.Arm}" + (group.Segment is null ? string.Empty : "/" + group.Segment);
+                    result.Add((monitor, subject, group.Version, group.Arm, value, end - window));
+                }
+            }
+            else if (monitor.Layer == MonitorLayer.Business)
+            {
+                var value = await BusinessAsync(monitor, service, end - window, end, ct);
+                if (monitor.Comparison == MonitorComparison.ChangeVsPrevious)
+                {
+                    var before = await BusinessAsync(monitor, service, end - window - window, end - window, ct);
+                    value = value is { } v && before is { } b ? v - b : null;
+                }
+
+                result.Add((monitor, monitor.Feature, 0, monitor.Arm ?? "*", value, end - window));
+            }
+        }
+
+        return result;
     }
 
     private async Task StepAsync(string service, int version, string arm, MonitorDefinition monitor, string subject, double? value, DateTimeOffset windowStart, DateTimeOffset now, CancellationToken ct)
