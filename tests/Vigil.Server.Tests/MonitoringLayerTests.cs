@@ -331,4 +331,67 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
         Assert.Contains("segment 'DE': write attribute=value", errors, StringComparison.Ordinal);
         Assert.Contains("monitor name 'c' is used 2 times", errors, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ConfidenceShift_AgainstTheVersionsFirstHour_FiresAndHistoryShowsTheOutputs()
+    {
+        var random = new Random(3);
+        async Task MinuteAsync()
+        {
+            var instances = Enumerable.Range(0, 20).Select(_ =>
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $$$"""{"inputs": {"price": {{{5 + (random.NextDouble() * 10):0.00}}}, "country": "DE"}}"""));
+            Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/services/feed/predict", "{\"instances\": [" + string.Join(",", instances) + "]}")).StatusCode);
+            await CloseMinuteAsync();
+        }
+
+        for (var m = 0; m < 75; m++)
+        {
+            await MinuteAsync();
+        }
+
+        var calm = await _server.GetAsync<AlertList>("/v1/alerts?service=feed");
+        Assert.DoesNotContain(calm.Alerts, a => a.Status.Monitor == "confidence-shift");
+        var window = (await _server.GetAsync<JsonObject>("/v1/services/feed/layers"))["history"]!.AsArray()[^1]!;
+        var confidence = window["outputs"]!["@confidence"]!;
+        Assert.Equal(20, confidence["count"]!.GetValue<long>());
+        Assert.InRange(confidence["mean"]!.GetValue<double>(), 0.85, 0.95); // p = price / 100 in [0.05, 0.15]
+        Assert.True(confidence["psi"]!.GetValue<double>() >= 0); // one minute of 20 answers is noisy; the monitor reads 30 minutes
+        Assert.InRange(window["outputs"]!["@score"]!["p50"]!.GetValue<double>(), 0.05, 0.15);
+
+        // The model turns unsure: every answer is 0.5.
+        _model.Score = 0.5;
+        AlertView? fired = null;
+        for (var m = 0; m < 60 && fired is null; m++)
+        {
+            await MinuteAsync();
+            fired = (await _server.GetAsync<AlertList>("/v1/alerts?service=feed")).Alerts
+                .FirstOrDefault(a => a.Status.Monitor == "confidence-shift" && a.Status.State == Vigil.Monitoring.AlertState.Firing);
+        }
+
+        Assert.NotNull(fired);
+        Assert.Equal("@confidence", fired.Status.Subject);
+        Assert.Equal(Vigil.Monitoring.MonitorLayer.Output, fired.Layer);
+        var layers = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        Assert.Equal("firing", layers["output"]!["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task OutputFold_TextAnswers_LengthAndRefusalsByTheServicesPatterns()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await PutSettingsAsync("""{"refusal_patterns": ["cannot assist"]}""")).StatusCode);
+        var outputs = _server.App.Services.GetRequiredService<Vigil.Server.Monitoring.Layers.OutputLayer>();
+        var window = new Vigil.Monitoring.WindowProfiles(_clock.GetUtcNow(), TimeSpan.FromMinutes(1));
+        string[] answers = ["Here is your itinerary.", "Sorry, I CANNOT ASSIST with that.", "I can't help with that."];
+        foreach (var answer in answers)
+        {
+            var record = new Vigil.Predictions.PredictionRecord("r", _clock.GetUtcNow(), "feed", 1, "champion", null, "{}", "{}",
+                new JsonObject { ["text"] = answer, ["label"] = "travel", ["scores"] = new JsonObject { ["travel"] = 0.7, ["other"] = 0.3 } }.ToJsonString(), 5, null);
+            outputs.Fold(window, record);
+        }
+
+        Assert.Equal(answers.Average(a => a.Length), window.Profiles["@length"].Moments.Mean, 9);
+        Assert.Equal(1.0 / 3, window.Profiles["@refusal"].Moments.Mean, 9); // the default patterns no longer apply once the service sets its own
+        Assert.Equal(0.7, window.Profiles["@confidence"].Moments.Mean, 9);
+        Assert.Equal(3, window.Profiles["@class"].FrequentItems!.GetLowerBound("travel"));
+    }
 }

@@ -17,7 +17,8 @@ public sealed record WindowSummary(
     long Errors,
     double? LatencyP99Ms,
     IReadOnlyDictionary<string, FeatureSummary> Features,
-    IReadOnlyDictionary<string, Dictionary<string, long>>? ViolationsByKind = null);
+    IReadOnlyDictionary<string, Dictionary<string, long>>? ViolationsByKind = null,
+    IReadOnlyDictionary<string, Layers.OutputSummary>? Outputs = null);
 
 /// <summary>A feature in one window: count, null rate, schema violations, median, and PSI against the baseline.</summary>
 public sealed record FeatureSummary(long Count, double NullRate, long Violations, double? Median, double? Psi);
@@ -45,6 +46,35 @@ public sealed class LiveMonitoring
     private readonly Dictionary<(string Service, int Version), Dictionary<string, FeatureProfile>> _baselines = [];
     private readonly Dictionary<(StreamKey Stream, string Monitor, string Subject), AlertView> _alerts = [];
     private readonly List<(StreamKey Stream, AlertEvent Event)> _events = [];
+
+    /// <summary>mon-layers: folds what else a record carries (schema violations by kind, outputs) into its window (set by <see cref="Layers.LayersHook"/>).</summary>
+    public Action<WindowProfiles, PredictionRecord>? FoldHook { get; set; }
+
+    /// <summary>mon-layers: summarizes a closed window's outputs for the history (set by <see cref="Layers.LayersHook"/>).</summary>
+    public Func<StreamKey, WindowProfiles, IReadOnlyDictionary<string, Layers.OutputSummary>?>? SummarizeOutputs { get; set; }
+
+    /// <summary>mon-layers: adds a version's output reference (its first hour of @-profiles) to its baseline.</summary>
+    public void AddOutputReference(string service, int version, Dictionary<string, FeatureProfile> outputs)
+    {
+        lock (_lock)
+        {
+            if (_baselines.TryGetValue((service, version), out var baseline))
+            {
+                foreach (var (name, profile) in outputs)
+                {
+                    baseline.TryAdd(name, profile.Clone()); // the engines hold this dictionary and see the reference at once
+                }
+
+                return;
+            }
+
+            _baselines[(service, version)] = outputs.ToDictionary(o => o.Key, o => o.Value.Clone(), StringComparer.Ordinal);
+            foreach (var key in _engines.Keys.Where(k => k.Service == service && k.Version == version).ToList())
+            {
+                _engines.Remove(key);
+            }
+        }
+    }
 
     /// <summary>mon-layers: the performance and business layers' data and alerts (set by <see cref="Layers.LayersHook"/>).</summary>
     public Func<string, (bool Performance, bool Business, IReadOnlyList<AlertView> Alerts)>? OtherLayers { get; set; }
@@ -107,7 +137,7 @@ public sealed class LiveMonitoring
 
                 window.Numeric(MonitorMetrics.LatencyMs).Add(record.LatencyMs);
                 FoldInputs(window, record.Inputs, _baselines.GetValueOrDefault((record.Service, record.Version)));
-                Vigil.Server.Monitoring.Layers.InputLayerFold.Fold(window, record); // mon-layers: schema violations by kind
+                FoldHook?.Invoke(window, record); // mon-layers: schema violations by kind, outputs
             }
         }
     }
@@ -220,7 +250,7 @@ public sealed class LiveMonitoring
         }
 
         var latency = window.Profiles.GetValueOrDefault(MonitorMetrics.LatencyMs)?.Quantiles is { IsEmpty: false } l ? l.GetQuantile(0.99) : (double?)null;
-        history.AddLast(new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features, window.ViolationKinds));
+        history.AddLast(new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features, window.ViolationKinds, SummarizeOutputs?.Invoke(stream, window)));
         while (history.Count > HistoryWindows)
         {
             history.RemoveFirst();

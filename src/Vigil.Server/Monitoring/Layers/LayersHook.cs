@@ -1,10 +1,16 @@
 namespace Vigil.Server.Monitoring.Layers;
 
-/// <summary>Connects the performance and business layers to <see cref="LiveMonitoring.Layers"/> at start.</summary>
-public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator evaluator) : IHostedService
+/// <summary>Connects the layers to <see cref="LiveMonitoring"/> at start: the input and output folds, output summaries, and the performance and business states of <see cref="LiveMonitoring.Layers"/>.</summary>
+public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator evaluator, OutputLayer outputs) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        monitoring.FoldHook = (window, record) =>
+        {
+            InputLayerFold.Fold(window, record);
+            outputs.Fold(window, record);
+        };
+        monitoring.SummarizeOutputs = outputs.Summarize;
         monitoring.OtherLayers = service =>
         {
             var (performance, business) = evaluator.HasData(service);
