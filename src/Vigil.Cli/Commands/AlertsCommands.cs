@@ -267,6 +267,8 @@ internal static class AlertsCommands
         });
         monitors.Add(list);
         monitors.Add(ExportRules(context));
+        monitors.Add(LayerCommands.ApplyMonitors(context));
+        monitors.Add(LayerCommands.TestMonitors(context));
         return monitors;
     }
 

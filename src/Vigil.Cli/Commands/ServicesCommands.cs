@@ -16,6 +16,7 @@ internal static class ServicesCommands
         services.Add(List(context));
         services.Add(Show(context));
         services.Add(CreateService(context));
+        services.Add(LayerCommands.ServiceMonitoring(context));
         return services;
     }
 

@@ -36,5 +36,14 @@ public static class MonitorMetrics
         new MonitorMetric("error_rate", MonitorLayer.Output, false, "share of requests that ended in a backend error or timeout"),
         new MonitorMetric("latency_p99_ms", MonitorLayer.Output, false, "99th percentile of latency in milliseconds"),
         new MonitorMetric("request_count", MonitorLayer.Output, false, "requests in the window"),
+        new MonitorMetric("accuracy", MonitorLayer.Performance, false, "share of matured labelled predictions whose predicted label matched the label (per version and arm)"),
+        new MonitorMetric("precision", MonitorLayer.Performance, false, "of the matured labelled predictions predicted positive, the share labelled positive"),
+        new MonitorMetric("recall", MonitorLayer.Performance, false, "of the matured predictions labelled positive, the share predicted positive"),
+        new MonitorMetric("auc", MonitorLayer.Performance, false, "ROC AUC of the predicted probability against matured labels"),
+        new MonitorMetric("log_loss", MonitorLayer.Performance, false, "mean log loss of the predicted probability against matured labels"),
+        new MonitorMetric("estimated_accuracy", MonitorLayer.Performance, false, "accuracy a calibrated model expects from its own confidence (mean of max(p, 1 − p)); needs no labels"),
+        new MonitorMetric("outcome_rate", MonitorLayer.Performance, true, "share of matured predictions with the outcome (feature = outcome name: task_completed, accepted, escalated …)"),
+        new MonitorMetric("business_mean", MonitorLayer.Business, true, "mean of a business metric's points in the window (feature = the metric's name)"),
+        new MonitorMetric("business_count", MonitorLayer.Business, true, "number of a business metric's points in the window (feature = the metric's name)"),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }

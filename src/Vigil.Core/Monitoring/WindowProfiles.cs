@@ -29,6 +29,9 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
     /// <summary>Schema violations by feature name.</summary>
     public Dictionary<string, long> Violations { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Schema violations the gateway's validator found, by feature and kind (<c>missing</c>, <c>unknown</c>, <c>wrong_type</c>, <c>null</c>, <c>not_finite</c>, <c>out_of_range</c>, <c>unseen_category</c>).</summary>
+    public Dictionary<string, Dictionary<string, long>> ViolationKinds { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The start of the base window that holds <paramref name="time"/>.</summary>
     public static DateTimeOffset Floor(DateTimeOffset time, TimeSpan length) =>
         new(time.UtcTicks - (time.UtcTicks % length.Ticks), TimeSpan.Zero);
@@ -59,6 +62,18 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
 
     public void AddViolation(string feature, long count = 1) =>
         Violations[feature] = Violations.GetValueOrDefault(feature) + count;
+
+    /// <summary>Counts <paramref name="count"/> violations of <paramref name="kind"/> on <paramref name="feature"/> in <see cref="ViolationKinds"/>.</summary>
+    public void AddViolationKind(string feature, string kind, long count = 1)
+    {
+        if (!ViolationKinds.TryGetValue(feature, out var kinds))
+        {
+            kinds = new Dictionary<string, long>(StringComparer.Ordinal);
+            ViolationKinds[feature] = kinds;
+        }
+
+        kinds[kind] = kinds.GetValueOrDefault(kind) + count;
+    }
 
     /// <summary>Adds <paramref name="other"/> (the same or an adjacent window) into this one; the span grows to cover both.</summary>
     public void Merge(WindowProfiles other) => Merge(other, null);
@@ -96,6 +111,14 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
         foreach (var (feature, count) in other.Violations)
         {
             AddViolation(feature, count);
+        }
+
+        foreach (var (feature, kinds) in other.ViolationKinds)
+        {
+            foreach (var (kind, count) in kinds)
+            {
+                AddViolationKind(feature, kind, count);
+            }
         }
     }
 

@@ -32,6 +32,7 @@ public static class Arms
 /// <c>DEFAULT</c>, <c>ERROR</c>); with a release, <c>SPLIT</c> means the release's sticky weight decided (in or out).
 /// </param>
 /// <param name="ShadowOf">For a shadow prediction, the request id of the champion answer it copies (to compare the two); else null.</param>
+/// <param name="Violations">The schema violations the gateway found in the inputs (served under the <c>record</c> policy); kept in memory for the monitoring windows, not stored.</param>
 public sealed record PredictionRecord(
     string RequestId,
     DateTimeOffset At,
@@ -46,4 +47,5 @@ public sealed record PredictionRecord(
     string? Error,
     string? FlagKey = null,
     string? FlagReason = null,
-    string? ShadowOf = null);
+    string? ShadowOf = null,
+    IReadOnlyList<Registry.SchemaViolation>? Violations = null);

@@ -4,10 +4,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Vigil.Access;
+using Vigil.Monitoring.Layers;
 using Vigil.Registry;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.Hosting;
+using Vigil.Server.Monitoring.Layers;
 using Vigil.Server.Observability;
 using Vigil.Server.Routing;
 
@@ -31,8 +33,8 @@ public static class OpenInferenceEndpoints
                 ? Results.Json(new JsonObject { ["name"] = service, ["ready"] = true })
                 : Problems.NotFound($"model '{service}' is not ready: the service does not exist or has no champion")).RequireScope(ApiScopes.Predict);
         v2.MapPost("/models/{service}/infer", InferAsync).RequireScope(ApiScopes.Predict);
-        v2.MapPost("/models/{service}/versions/{version}/infer", (string service, string version, HttpRequest request, RoutingState routing, PredictionGateway gateway, VigilMetrics metrics, IOptions<VigilServerOptions> options, CancellationToken ct) =>
-            InferAsync(service, request, routing, gateway, metrics, options, ct)).RequireScope(ApiScopes.Predict);
+        v2.MapPost("/models/{service}/versions/{version}/infer", (string service, string version, HttpRequest request, RoutingState routing, PredictionGateway gateway, VigilMetrics metrics, IOptions<VigilServerOptions> options, LayerSettingsCache layers, CancellationToken ct) =>
+            InferAsync(service, request, routing, gateway, metrics, options, layers, ct)).RequireScope(ApiScopes.Predict);
     }
 
     private static IResult Metadata(string service, RoutingState routing)
@@ -75,6 +77,7 @@ public static class OpenInferenceEndpoints
         PredictionGateway gateway,
         VigilMetrics metrics,
         IOptions<VigilServerOptions> options,
+        LayerSettingsCache layers,
         CancellationToken cancellationToken)
     {
         if (routing.Current.Find(service) is not { } route)
@@ -136,6 +139,7 @@ public static class OpenInferenceEndpoints
                 return Problems.Validation("the inference request is malformed", errors, StatusCodes.Status400BadRequest);
             }
 
+            var reject = layers.For(service).InputPolicy == InputPolicy.Reject;
             var requests = new List<GatewayRequest>(rows);
             for (var r = 0; r < rows; r++)
             {
@@ -159,13 +163,13 @@ public static class OpenInferenceEndpoints
                 foreach (var violation in violations)
                 {
                     metrics.SchemaViolation(service, violation);
-                    if (violation.PreventsServing)
+                    if (violation.PreventsServing || reject)
                     {
                         errors.Add($"row {r}: {violation.Message}");
                     }
                 }
 
-                requests.Add(new GatewayRequest(null, "{}", Encoding.UTF8.GetString(buffer.WrittenSpan), row));
+                requests.Add(new GatewayRequest(null, "{}", Encoding.UTF8.GetString(buffer.WrittenSpan), row, Violations: violations.Count == 0 ? null : violations));
             }
 
             if (errors.Count > 0)

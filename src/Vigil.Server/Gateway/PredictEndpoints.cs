@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Vigil.Access;
+using Vigil.Monitoring.Layers;
 using Vigil.Registry;
 using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.Hosting;
+using Vigil.Server.Monitoring.Layers;
 using Vigil.Server.Observability;
 using Vigil.Server.Routing;
 
@@ -38,6 +40,7 @@ public static class PredictEndpoints
         PredictionGateway gateway,
         VigilMetrics metrics,
         IOptions<VigilServerOptions> options,
+        LayerSettingsCache layers,
         CancellationToken cancellationToken)
     {
         var route = routing.Current.Find(service);
@@ -62,6 +65,7 @@ public static class PredictEndpoints
                 return Problems.BadRequest("the body must be a JSON object: {\"key\": …, \"attributes\": {…}, \"inputs\": {…}} or {\"instances\": [ … ]}");
             }
 
+            var reject = layers.For(service).InputPolicy == InputPolicy.Reject;
             var batch = root.TryGetProperty("instances", out var instances);
             var requests = new List<GatewayRequest>();
             var errors = new List<string>();
@@ -96,13 +100,13 @@ public static class PredictEndpoints
                 foreach (var instance in instances.EnumerateArray())
                 {
                     var prefix = $"instances[{index}]";
-                    requests.Add(ReadOne(route.Service, instance, prefix, errors, violations, bareInputsAllowed: true));
+                    requests.Add(ReadOne(route.Service, instance, prefix, errors, violations, bareInputsAllowed: true, reject));
                     index++;
                 }
             }
             else
             {
-                requests.Add(ReadOne(route.Service, root, prefix: null, errors, violations, bareInputsAllowed: false));
+                requests.Add(ReadOne(route.Service, root, prefix: null, errors, violations, bareInputsAllowed: false, reject));
             }
 
             foreach (var violation in violations)
@@ -140,7 +144,8 @@ public static class PredictEndpoints
         string? prefix,
         List<string> errors,
         List<SchemaViolation> violations,
-        bool bareInputsAllowed)
+        bool bareInputsAllowed,
+        bool reject)
     {
         var where = prefix is null ? string.Empty : prefix + ": ";
         string? key = null;
@@ -199,13 +204,14 @@ public static class PredictEndpoints
         foreach (var violation in own)
         {
             violations.Add(violation);
-            if (violation.PreventsServing)
+            // Under the reject policy every violation refuses the request (docs/monitoring.md, "Input layer").
+            if (violation.PreventsServing || reject)
             {
                 errors.Add($"{where}{violation.Message}");
             }
         }
 
-        return new GatewayRequest(key, attributes, value.ValueKind == JsonValueKind.Object ? value.GetRawText() : "{}", row, parsedAttributes);
+        return new GatewayRequest(key, attributes, value.ValueKind == JsonValueKind.Object ? value.GetRawText() : "{}", row, parsedAttributes, own.Count == 0 ? null : own);
     }
 
     /// <summary>

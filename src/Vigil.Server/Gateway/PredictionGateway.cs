@@ -16,7 +16,8 @@ namespace Vigil.Server.Gateway;
 /// <param name="Inputs">The inputs as received, as a JSON object text (what the recorder stores).</param>
 /// <param name="Row">The inputs in schema order.</param>
 /// <param name="ParsedAttributes">The attributes parsed once for flag evaluation; null when the request carried none.</param>
-public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null);
+/// <param name="Violations">The schema violations found in the inputs (the request is served under the record policy); null when none.</param>
+public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null, IReadOnlyList<SchemaViolation>? Violations = null);
 
 /// <summary>One answered request.</summary>
 /// <summary>The flag that decided a request's arm and its evaluation reason (OpenFeature's name), recorded with the prediction.</summary>
@@ -107,7 +108,7 @@ public sealed class PredictionGateway(
             var requestId = NewRequestId(at);
             answers[i] = new GatewayAnswer(requestId, 0, Arms.Fallback, (JsonObject)fallback.DeepClone());
             recorder.Record(new PredictionRecord(
-                requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null, decisions[i].Key, decisions[i].Reason));
+                requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null, decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
         }
 
         metrics.Request(service, 0, Arms.Fallback, "fallback", time.GetElapsedTime(started).TotalSeconds);
@@ -323,7 +324,7 @@ public sealed class PredictionGateway(
             answers[i] = new GatewayAnswer(requestId, version.Number, arm, outputs[j]);
             recorder.Record(new PredictionRecord(
                 requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputs[j].ToJsonString(), latencyMs, null,
-                decisions[i].Key, decisions[i].Reason));
+                decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
         }
 
         metrics.Request(service, version.Number, arm, "ok", elapsed.TotalSeconds);
@@ -337,7 +338,7 @@ public sealed class PredictionGateway(
         {
             var request = requests[i];
             recorder.Record(new PredictionRecord(
-                NewRequestId(at), at, route.Service.Name, version.Number, arm, request.Key, request.Attributes, request.Inputs, null, latencyMs, error, decisions[i].Key, decisions[i].Reason));
+                NewRequestId(at), at, route.Service.Name, version.Number, arm, request.Key, request.Attributes, request.Inputs, null, latencyMs, error, decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
         }
     }
 

@@ -49,6 +49,7 @@ public static class VigilServiceCollectionExtensions
         services.AddVigilRetraining();
         services.AddVigilMonitoring();
         services.AddVigilFeatureDistributions();
+        Monitoring.Layers.LayersServiceCollectionExtensions.AddVigilLayers(services);
         services.AddVigilServing();
         services.AddVigilDashboard();
         services.Configure<JsonOptions>(o => VigilJson.Configure(o.SerializerOptions));
@@ -118,6 +119,7 @@ public static class VigilServiceCollectionExtensions
         app.MapRetrainingEndpoints();
         app.MapMonitoringEndpoints();
         app.MapFeatureDistributionEndpoints();
+        Monitoring.Layers.LayerEndpoints.MapLayerEndpoints(app);
         return app;
     }
 }

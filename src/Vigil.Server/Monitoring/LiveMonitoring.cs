@@ -16,7 +16,9 @@ public sealed record WindowSummary(
     long Requests,
     long Errors,
     double? LatencyP99Ms,
-    IReadOnlyDictionary<string, FeatureSummary> Features);
+    IReadOnlyDictionary<string, FeatureSummary> Features,
+    IReadOnlyDictionary<string, Dictionary<string, long>>? ViolationsByKind = null,
+    IReadOnlyDictionary<string, Layers.OutputSummary>? Outputs = null);
 
 /// <summary>A feature in one window: count, null rate, schema violations, median, and PSI against the baseline.</summary>
 public sealed record FeatureSummary(long Count, double NullRate, long Violations, double? Median, double? Psi);
@@ -81,6 +83,38 @@ public sealed class LiveMonitoring
     /// itself (it is shared with the monitor engine): copy it.
     /// </summary>
     public event Action<StreamKey, WindowProfiles>? WindowClosed;
+
+    /// <summary>mon-layers: folds what else a record carries (schema violations by kind, outputs) into its window (set by <see cref="Layers.LayersHook"/>).</summary>
+    public Action<WindowProfiles, PredictionRecord>? FoldHook { get; set; }
+
+    /// <summary>mon-layers: summarizes a closed window's outputs for the history (set by <see cref="Layers.LayersHook"/>).</summary>
+    public Func<StreamKey, WindowProfiles, IReadOnlyDictionary<string, Layers.OutputSummary>?>? SummarizeOutputs { get; set; }
+
+    /// <summary>mon-layers: adds a version's output reference (its first hour of @-profiles) to its baseline.</summary>
+    public void AddOutputReference(string service, int version, Dictionary<string, FeatureProfile> outputs)
+    {
+        lock (_lock)
+        {
+            if (_baselines.TryGetValue((service, version), out var baseline))
+            {
+                foreach (var (name, profile) in outputs)
+                {
+                    baseline.TryAdd(name, profile.Clone()); // the engines hold this dictionary and see the reference at once
+                }
+
+                return;
+            }
+
+            _baselines[(service, version)] = outputs.ToDictionary(o => o.Key, o => o.Value.Clone(), StringComparer.Ordinal);
+            foreach (var key in _engines.Keys.Where(k => k.Service == service && k.Version == version).ToList())
+            {
+                _engines.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>mon-layers: the performance and business layers' data and alerts (set by <see cref="Layers.LayersHook"/>).</summary>
+    public Func<string, (bool Performance, bool Business, IReadOnlyList<AlertView> Alerts)>? OtherLayers { get; set; }
 
     /// <summary>The monitors every stream runs.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; private set; } = DefaultMonitors.All;
@@ -230,6 +264,7 @@ public sealed class LiveMonitoring
 
                 window.Numeric(MonitorMetrics.LatencyMs).Add(record.LatencyMs);
                 FoldInputs(window, record.Inputs, _baselines.GetValueOrDefault((record.Service, record.Version)));
+                FoldHook?.Invoke(window, record); // mon-layers: schema violations by kind, outputs
             }
         }
     }
@@ -350,7 +385,7 @@ public sealed class LiveMonitoring
         }
 
         var latency = window.Profiles.GetValueOrDefault(MonitorMetrics.LatencyMs)?.Quantiles is { IsEmpty: false } l ? l.GetQuantile(0.99) : (double?)null;
-        var summary = new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features);
+        var summary = new WindowSummary(window.Start, stream.Version, stream.Arm, window.Requests, window.Errors, latency, features, window.ViolationKinds, SummarizeOutputs?.Invoke(stream, window));
         history.AddLast(summary);
         if (window.Requests > 0 && _closed.Count < 100_000)
         {
@@ -379,7 +414,8 @@ public sealed class LiveMonitoring
     /// </summary>
     public LayersView Layers(string service, int history)
     {
-        var alerts = Alerts(service).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
+        var other = OtherLayers?.Invoke(service);
+        var alerts = Alerts(service).Concat(other?.Alerts ?? []).Where(a => a.Status.State is AlertState.Pending or AlertState.Firing).ToList();
         var windows = History(service, history);
         LayerState State(MonitorLayer layer, bool hasData)
         {
@@ -394,8 +430,8 @@ public sealed class LiveMonitoring
             service,
             State(MonitorLayer.Input, windows.Count > 0),
             State(MonitorLayer.Output, windows.Count > 0),
-            State(MonitorLayer.Performance, false),
-            State(MonitorLayer.Business, false),
+            State(MonitorLayer.Performance, other?.Performance ?? false),
+            State(MonitorLayer.Business, other?.Business ?? false),
             windows);
     }
 

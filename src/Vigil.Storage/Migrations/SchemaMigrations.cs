@@ -614,6 +614,49 @@ internal static class SchemaMigrations
                     FOREIGN KEY (service, version) REFERENCES model_versions (service, number)
                 );
                 """),
+        new(9, "monitoring settings per service and business metrics",
+            Sqlite: """
+                CREATE TABLE monitoring_settings (
+                    service    TEXT    NOT NULL PRIMARY KEY REFERENCES services (name),
+                    definition TEXT    NOT NULL,
+                    revision   INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE business_metrics (
+                    id      INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+                    name    TEXT    NOT NULL,
+                    value   REAL    NOT NULL,
+                    at      INTEGER NOT NULL,
+                    service TEXT    REFERENCES services (name),
+                    version INTEGER,
+                    arm     TEXT,
+                    segment TEXT
+                );
+                CREATE INDEX business_metrics_name_at ON business_metrics (name, at);
+                CREATE INDEX business_metrics_service_at ON business_metrics (service, at);
+                """,
+            Postgres: """
+                CREATE TABLE monitoring_settings (
+                    service    text        NOT NULL PRIMARY KEY REFERENCES services (name),
+                    definition text        NOT NULL,
+                    revision   bigint      NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+
+                CREATE TABLE business_metrics (
+                    id      bigint           GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    name    text             NOT NULL,
+                    value   double precision NOT NULL,
+                    at      timestamptz      NOT NULL,
+                    service text             REFERENCES services (name),
+                    version integer,
+                    arm     text,
+                    segment text
+                );
+                CREATE INDEX business_metrics_name_at ON business_metrics (name, at);
+                CREATE INDEX business_metrics_service_at ON business_metrics (service, at);
+                """),
     ];
 
     /// <summary>The highest step this Vigil knows.</summary>
