@@ -259,7 +259,7 @@ internal static class AlertsCommands
                 table.AddRow(
                     Markup.Escape(m.Name), m.Layer.ToString().ToLowerInvariant(), m.Metric, Markup.Escape(m.Feature),
                     $"{(m.Comparison == MonitorComparison.Threshold ? string.Empty : m.Comparison.ToString() + " ")}{(m.Operator == MonitorOperator.Above ? "≥" : "≤")} {m.Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-                    m.Window.ToString(), m.For.ToString(), m.KeepFiringFor.ToString(), m.Severity.ToString().ToLowerInvariant());
+                    m.Window.ToString(), (m.For ?? default).ToString(), (m.KeepFiringFor ?? default).ToString(), m.Severity.ToString().ToLowerInvariant());
             }
 
             run.Output.Console.Write(table);

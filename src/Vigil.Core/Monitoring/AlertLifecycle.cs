@@ -77,10 +77,10 @@ public static class AlertLifecycle
                         LastHeldAt = now,
                         Value = shown,
                     };
-                    return monitor.For.Value <= TimeSpan.Zero ? pending with { State = AlertState.Firing, FiredAt = now } : pending;
+                    return (monitor.For?.Value ?? TimeSpan.Zero) <= TimeSpan.Zero ? pending with { State = AlertState.Firing, FiredAt = now } : pending;
                 case AlertState.Pending:
                     var next = previous with { LastHeldAt = now, Value = shown };
-                    return now - previous.ActiveAt!.Value >= monitor.For.Value ? next with { State = AlertState.Firing, FiredAt = now } : next;
+                    return now - previous.ActiveAt!.Value >= (monitor.For?.Value ?? TimeSpan.Zero) ? next with { State = AlertState.Firing, FiredAt = now } : next;
                 default:
                     return previous with { LastHeldAt = now, Value = shown };
             }
@@ -89,7 +89,7 @@ public static class AlertLifecycle
         return previous.State switch
         {
             AlertState.Pending => previous with { State = AlertState.Inactive, ActiveAt = null, FirstBadWindowStart = null, Value = shown },
-            AlertState.Firing when now - previous.LastHeldAt!.Value < monitor.KeepFiringFor.Value => previous with { Value = shown },
+            AlertState.Firing when now - previous.LastHeldAt!.Value < (monitor.KeepFiringFor?.Value ?? TimeSpan.Zero) => previous with { Value = shown },
             AlertState.Firing => previous with { State = AlertState.Resolved, ResolvedAt = now, Value = shown },
             _ => previous with { Value = shown },
         };

@@ -87,8 +87,8 @@ public sealed record MonitorDefinition(
     string? Arm = null,
     MonitorComparison Comparison = MonitorComparison.Threshold,
     MonitorOperator Operator = MonitorOperator.Above,
-    Duration For = default,
-    Duration KeepFiringFor = default,
+    Duration? For = null,
+    Duration? KeepFiringFor = null,
     AlertSeverity Severity = AlertSeverity.Warning,
     IReadOnlyList<MonitorAction>? Actions = null)
 {
@@ -126,7 +126,7 @@ public sealed record MonitorDefinition(
             errors.Add($"window {Window}: use whole minutes, at least 1m (windows are built from one-minute windows)");
         }
 
-        if (For.Value < TimeSpan.Zero || KeepFiringFor.Value < TimeSpan.Zero)
+        if ((For?.Value ?? TimeSpan.Zero) < TimeSpan.Zero || (KeepFiringFor?.Value ?? TimeSpan.Zero) < TimeSpan.Zero)
         {
             errors.Add("for and keep_firing_for cannot be negative");
         }

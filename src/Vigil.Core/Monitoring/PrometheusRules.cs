@@ -33,14 +33,14 @@ public static class PrometheusRules
             }
 
             text.Append(CultureInfo.InvariantCulture, $"      - alert: {m.Name}\n        expr: '{expr}'\n");
-            if (m.For.Value > TimeSpan.Zero)
+            if ((m.For?.Value ?? TimeSpan.Zero) > TimeSpan.Zero)
             {
-                text.Append(CultureInfo.InvariantCulture, $"        for: {PromDuration(m.For.Value)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"        for: {PromDuration((m.For?.Value ?? TimeSpan.Zero))}\n");
             }
 
-            if (m.KeepFiringFor.Value > TimeSpan.Zero)
+            if ((m.KeepFiringFor?.Value ?? TimeSpan.Zero) > TimeSpan.Zero)
             {
-                text.Append(CultureInfo.InvariantCulture, $"        keep_firing_for: {PromDuration(m.KeepFiringFor.Value)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"        keep_firing_for: {PromDuration((m.KeepFiringFor?.Value ?? TimeSpan.Zero))}\n");
             }
 
             text.Append(CultureInfo.InvariantCulture, $"        labels:\n          severity: {m.Severity.ToString().ToLowerInvariant()}\n          layer: {m.Layer.ToString().ToLowerInvariant()}\n");

@@ -46,10 +46,10 @@ public static class AlertEndpoints
     }
 
     /// <summary>The stored alerts (pending, firing, resolved; every replica's), newest first, with the silences that match each.</summary>
-    public static async Task<AlertList> ListAlertsAsync(IVigilStore store, string? service, DateTimeOffset now, CancellationToken ct, IEnumerable<AlertView>? more = null)
+    public static async Task<AlertList> ListAlertsAsync(IVigilStore store, string? service, DateTimeOffset now, CancellationToken ct)
     {
         var silences = await store.ListSilencesAsync(false, now, ct);
-        var alerts = (await store.ListAlertsAsync(service, includeInactive: false, ct)).Select(a => View(a, silences, now)).Concat(more ?? []).ToList();
+        var alerts = (await store.ListAlertsAsync(service, includeInactive: false, ct)).Select(a => View(a, silences, now)).ToList();
         var groups = alerts.GroupBy(a => a.Service, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new AlertGroup(
             g.Key,
             g.Count(a => a.Status.State == AlertState.Firing),
@@ -64,8 +64,8 @@ public static class AlertEndpoints
     private static AlertView View(StoredAlert alert, IReadOnlyList<Silence> silences, DateTimeOffset now) =>
         AlertView.From(alert, [.. silences.Where(s => s.Matches(alert.Service, alert.Status.Monitor, alert.Status.Subject, now)).Select(s => s.Id)]);
 
-    private static async Task<IResult> ListAsync(string? service, IVigilStore store, TimeProvider time, Pipelines.StageMonitor stages, CancellationToken ct) =>
-        TypedResults.Json(await ListAlertsAsync(store, service, time.GetUtcNow(), ct, stages.AlertViews(service)), VigilJson.Options); // stage alerts: arm "pipeline" (docs/pipelines.md)
+    private static async Task<IResult> ListAsync(string? service, IVigilStore store, TimeProvider time, CancellationToken ct) =>
+        TypedResults.Json(await ListAlertsAsync(store, service, time.GetUtcNow(), ct), VigilJson.Options);
 
     private static async Task<IResult> GetAsync(string id, IVigilStore store, TimeProvider time, CancellationToken ct)
     {

@@ -1,12 +1,7 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using Vigil.Audit;
 using Vigil.Monitoring;
-using Vigil.Releases;
 using Vigil.Retraining;
 using Vigil.Server.Hosting;
-using Vigil.Server.Releases;
 
 namespace Vigil.Server.Monitoring;
 
@@ -22,14 +17,14 @@ namespace Vigil.Server.Monitoring;
 public sealed partial class MonitorEvaluator(
     LiveMonitoring monitoring,
     IVigilStore store,
-    IServiceProvider services,
+    AlertPublisher publisher,
     TimeProvider time,
-    IHttpClientFactory clients,
     IOptions<VigilServerOptions> options,
-    ILogger<MonitorEvaluator> logger, ILeaderElection leader) : BackgroundService
+    ILogger<MonitorEvaluator> logger,
+    ILeaderElection leader) : BackgroundService
 {
     /// <summary>The actor of what monitors do (release aborts, retraining triggers).</summary>
-    public const string Actor = "vigil:monitors";
+    public const string Actor = AlertPublisher.Actor;
 
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
@@ -79,147 +74,9 @@ public sealed partial class MonitorEvaluator(
         var silences = await store.ListSilencesAsync(false, now, ct);
         foreach (var (stream, change) in changes)
         {
-            if (!await PersistAsync(stream, change, now, ct))
-            {
-                continue; // another replica stored (and acts on) this transition
-            }
-
-            if (change.Inhibited || change.To is not (AlertState.Firing or AlertState.Resolved))
-            {
-                continue;
-            }
-
-            if (silences.FirstOrDefault(s => s.Matches(stream.Service, change.Monitor, change.Subject, now)) is { } silence)
-            {
-                LogSilenced(logger, change.To.ToString(), stream.Service, silence.Id, change.Summary);
-                continue;
-            }
-
-            LogAlert(logger, change.To.ToString(), stream.Service, change.Summary);
-            await NotifyAsync(stream, change, ct);
-            if (change.To == AlertState.Firing)
-            {
-                await ActAsync(stream, change, ct);
-            }
+            await publisher.PublishAsync(monitoring.Alert(stream, change.Monitor, change.Subject), stream, change, now, silences, monitoring.Stored, ct);
         }
     }
-
-    /// <summary>Stores the alert's new status compare-and-set; false when another replica stored the same transition first.</summary>
-    private async Task<bool> PersistAsync(StreamKey stream, AlertEvent change, DateTimeOffset now, CancellationToken ct)
-    {
-        var view = monitoring.Alert(stream, change.Monitor, change.Subject);
-        if (view is null)
-        {
-            return true;
-        }
-
-        var written = await store.PutAlertAsync(view.ToStored(now), view.Revision, ct);
-        if (written.IsSuccess)
-        {
-            monitoring.Stored(written.Value!);
-            return true;
-        }
-
-        if (written.Failure!.Kind != FailureKind.Conflict)
-        {
-            LogStoreFailed(logger, view.Id, written.Failure.Message);
-            return true;
-        }
-
-        var current = await store.GetAlertAsync(view.Id, ct);
-        if (current is not null && current.Status.State == change.To)
-        {
-            monitoring.Stored(current);
-            return false;
-        }
-
-        written = await store.PutAlertAsync(view.ToStored(now), current?.Revision ?? 0, ct);
-        if (written.IsSuccess)
-        {
-            monitoring.Stored(written.Value!);
-            return true;
-        }
-
-        return false;
-    }
-
-    private async Task NotifyAsync(StreamKey stream, AlertEvent change, CancellationToken ct)
-    {
-        foreach (var url in options.Value.Webhooks)
-        {
-            try
-            {
-                using var client = clients.CreateClient(ReleaseNotifier.ClientName);
-                var (target, content) = AlertNotifications.Create(url, stream, change);
-                using (content)
-                using (var response = await client.PostAsync(target, content, ct))
-                {
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
-            {
-                LogWebhookFailed(logger, url, ex.Message);
-            }
-        }
-    }
-
-    /// <summary>Runs the monitor's <c>rollback</c> and <c>retrain</c> actions for an alert that started firing.</summary>
-    private async Task ActAsync(StreamKey stream, AlertEvent change, CancellationToken ct)
-    {
-        var value = Format(change.Value);
-        var reason = $"alert {change.Monitor} on {(change.Subject == "*" ? "the service" : $"'{change.Subject}'")} fired for {stream.Service} v{stream.Version} ({stream.Arm}): value {value}, threshold {Format(change.Threshold)}";
-        if (change.Actions.Contains(MonitorAction.Rollback))
-        {
-            var releases = services.GetService<ReleaseService>();
-            var active = (await store.ListReleasesAsync(stream.Service, activeOnly: true, ct)).FirstOrDefault();
-            if (releases is null || active is null)
-            {
-                LogNoRelease(logger, stream.Service, change.Monitor);
-            }
-            else
-            {
-                var aborted = await releases.CommandAsync(active.Id, ReleaseCommandKind.Abort, new AuditContext(Actor, time.GetUtcNow(), reason), ct);
-                if (aborted.IsSuccess)
-                {
-                    LogRolledBack(logger, active.Id, stream.Service, change.Monitor);
-                }
-                else
-                {
-                    LogActionFailed(logger, "rollback", stream.Service, aborted.Failure!.Message);
-                }
-            }
-        }
-
-        if (change.Actions.Contains(MonitorAction.Retrain) && services.GetService<IRetrainTrigger>() is { } trigger)
-        {
-            var evidence = new JsonObject
-            {
-                ["alert_id"] = StoredAlert.IdOf(stream.Service, stream.Version, stream.Arm, change.Monitor, change.Subject),
-                ["monitor"] = change.Monitor,
-                ["subject"] = change.Subject,
-                ["layer"] = change.Layer.ToString().ToLowerInvariant(),
-                ["version"] = stream.Version,
-                ["arm"] = stream.Arm,
-                ["value"] = double.IsFinite(change.Value) ? change.Value : null,
-                ["threshold"] = change.Threshold,
-                ["detected_at"] = (change.FiredAt ?? change.At).ToString("O", CultureInfo.InvariantCulture),
-                ["first_bad_window_start"] = change.FirstBadWindowStart?.ToString("O", CultureInfo.InvariantCulture),
-                ["time_to_detect_seconds"] = change.TimeToDetectSeconds,
-                ["summary"] = change.Summary,
-            };
-            try
-            {
-                await trigger.TriggerAsync(new RetrainCause(stream.Service, "performance", reason, Actor, evidence), ct);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or Storage.StoreException)
-            {
-                LogActionFailed(logger, "retrain", stream.Service, ex.Message);
-            }
-        }
-    }
-
-    private static string Format(double value) =>
-        double.IsNaN(value) ? "n/a" : value.ToString(Math.Abs(value) is >= 1e-3 and < 1e7 or 0 ? "#,0.###" : "0.##e+0", CultureInfo.InvariantCulture);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -232,29 +89,8 @@ public sealed partial class MonitorEvaluator(
         return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
     }
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Alert {State} for {Service}: {Summary}")]
-    private static partial void LogAlert(ILogger logger, string state, string service, string summary);
-
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Webhook {Url} did not take an alert: {Reason}")]
-    private static partial void LogWebhookFailed(ILogger logger, string url, string reason);
-
     [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "The monitor evaluator's tick failed; retrying next tick")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 1504, Level = LogLevel.Information, Message = "Alert {State} for {Service} is silenced by {Silence}: {Summary}")]
-    private static partial void LogSilenced(ILogger logger, string state, string service, string silence, string summary);
-
-    [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Alert {Monitor} of {Service} asks for a rollback, but the service has no active release")]
-    private static partial void LogNoRelease(ILogger logger, string service, string monitor);
-
-    [LoggerMessage(EventId = 1506, Level = LogLevel.Warning, Message = "Aborted release {Release} of {Service}: alert {Monitor} fired")]
-    private static partial void LogRolledBack(ILogger logger, string release, string service, string monitor);
-
-    [LoggerMessage(EventId = 1507, Level = LogLevel.Warning, Message = "The {Action} action for {Service} failed: {Reason}")]
-    private static partial void LogActionFailed(ILogger logger, string action, string service, string reason);
-
-    [LoggerMessage(EventId = 1508, Level = LogLevel.Warning, Message = "Alert {Alert} could not be stored: {Reason}")]
-    private static partial void LogStoreFailed(ILogger logger, string alert, string reason);
 }
 
 /// <summary>Registers live monitoring: the collector the recorder folds into, and the evaluator loop.</summary>
@@ -263,6 +99,7 @@ public static class MonitoringServiceCollectionExtensions
     public static IServiceCollection AddVigilMonitoring(this IServiceCollection services)
     {
         services.AddSingleton<LiveMonitoring>();
+        services.AddSingleton<AlertPublisher>();
         services.AddSingleton<MonitorEvaluator>();
         services.AddHostedService(sp => sp.GetRequiredService<MonitorEvaluator>());
         return services;

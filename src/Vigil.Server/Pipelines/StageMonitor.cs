@@ -57,13 +57,15 @@ public sealed partial class StageMonitor(
     IVigilStore store,
     PipelineAnalyzer analyzer,
     TimeProvider time,
-    IHttpClientFactory clients,
+    AlertPublisher publisher,
     IOptions<VigilServerOptions> options,
     ILogger<StageMonitor> logger,
     ILeaderElection leader) : BackgroundService
 {
     /// <summary>The arm stage alerts carry in <c>/v1/alerts</c> and notifications, to tell them from a service's.</summary>
     public const string Arm = "pipeline";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pipeline, string Stage), long> _revisions = new();
 
     /// <summary>The least time (server clock) between two evaluations of one pipeline, each reading every stage's whole window. Default 1 minute.</summary>
     public TimeSpan EvaluateEvery { get; set; } = TimeSpan.FromMinutes(1);
@@ -168,9 +170,9 @@ public sealed partial class StageMonitor(
             var view = new StageAlertView(
                 pipeline, stage.Name, reading.Metric, reading.Threshold, next, reading.Value, reading.Status, reading.Judged, from, mature, now, Summary(pipeline, reading, next));
             _alerts[(pipeline, stage.Name)] = (index, view);
-            if (next.State != previous.State && next.State is AlertState.Firing or AlertState.Resolved)
+            if (next.State != previous.State)
             {
-                await NotifyAsync(view, previous.State, now, ct);
+                await PublishAsync(view, previous.State, now, ct);
             }
         }
     }
@@ -198,10 +200,13 @@ public sealed partial class StageMonitor(
         return $"pipeline {pipeline}: stage {reading.Stage} {reading.Metric} = {value}, {state} ({reading.Judged:N0} judged traces){since}";
     }
 
-    private async Task NotifyAsync(StageAlertView alert, AlertState from, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Stores the stage alert's change like every alert (service = the pipeline, version 0, arm <see cref="Arm"/>), so it is
+    /// listed, silenced and acknowledged through /v1/alerts, and notifies the webhooks when it starts firing or resolves.
+    /// </summary>
+    private async Task PublishAsync(StageAlertView alert, AlertState from, DateTimeOffset now, CancellationToken ct)
     {
         var status = alert.Status;
-        LogAlert(logger, status.State.ToString(), alert.Pipeline, alert.Summary);
         var change = new AlertEvent(
             status.Monitor,
             MonitorLayer.Performance,
@@ -218,29 +223,11 @@ public sealed partial class StageMonitor(
             alert.Summary,
             Inhibited: false,
             Actions: []);
-        foreach (var url in options.Value.Webhooks)
-        {
-            try
-            {
-                using var client = clients.CreateClient(Releases.ReleaseNotifier.ClientName);
-                var (target, content) = AlertNotifications.Create(url, new StreamKey(alert.Pipeline, 0, Arm), change);
-                using (content)
-                using (var response = await client.PostAsync(target, content, ct))
-                {
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
-            {
-                LogWebhookFailed(logger, url, ex.Message);
-            }
-        }
+        var key = (alert.Pipeline, alert.Stage);
+        var id = StoredAlert.IdOf(alert.Pipeline, 0, Arm, status.Monitor, alert.Stage);
+        var view = new AlertView(alert.Pipeline, 0, Arm, status, AlertSeverity.Warning, MonitorLayer.Performance, alert.Summary, false, id, Revision: _revisions.GetValueOrDefault(key));
+        await publisher.PublishAsync(view, new StreamKey(alert.Pipeline, 0, Arm), change, now, null, stored => _revisions[key] = stored.Revision, ct);
     }
-
-    [LoggerMessage(EventId = 1951, Level = LogLevel.Information, Message = "Stage alert {State} for pipeline {Pipeline}: {Summary}")]
-    private static partial void LogAlert(ILogger logger, string state, string pipeline, string summary);
-
-    [LoggerMessage(EventId = 1952, Level = LogLevel.Warning, Message = "Webhook {Url} did not take a stage alert: {Reason}")]
-    private static partial void LogWebhookFailed(ILogger logger, string url, string reason);
 
     [LoggerMessage(EventId = 1953, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}'s stages could not be evaluated this tick")]
     private static partial void LogPipelineFailed(ILogger logger, string pipeline, Exception exception);

@@ -29,10 +29,11 @@ public sealed partial class LayerMonitorEvaluator(
     IVigilStore store,
     PerformanceLayer performance,
     LayerSettingsCache settings,
+    AlertPublisher publisher,
     TimeProvider time,
-    IHttpClientFactory clients,
     IOptions<VigilServerOptions> options,
-    ILogger<LayerMonitorEvaluator> logger) : BackgroundService
+    ILogger<LayerMonitorEvaluator> logger,
+    ILeaderElection leader) : BackgroundService
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Service, string Monitor, string Subject), AlertView> _alerts = [];
@@ -171,10 +172,13 @@ public sealed partial class LayerMonitorEvaluator(
             after = AlertLifecycle.Step(monitor, before, value, windowStart, now);
             var summary = $"{monitor.Name}: {monitor.Metric}{(monitor.Comparison == MonitorComparison.ChangeVsPrevious ? " change vs the previous window" : string.Empty)} of {subject} = "
                 + $"{Format(after.Value)} ({(monitor.Operator == MonitorOperator.Above ? "≥" : "≤")} {Format(monitor.Threshold)})";
-            _alerts[(service, monitor.Name, subject)] = new AlertView(service, version, arm, after, monitor.Severity, monitor.Layer, summary, Inhibited: false);
+            var kept = _alerts.GetValueOrDefault((service, monitor.Name, subject));
+            _alerts[(service, monitor.Name, subject)] = new AlertView(
+                service, version, arm, after, monitor.Severity, monitor.Layer, summary, Inhibited: false,
+                StoredAlert.IdOf(service, version, arm, monitor.Name, subject), kept?.Ack, Revision: kept?.Revision ?? 0);
         }
 
-        if (after.State == before.State || after.State is not (AlertState.Firing or AlertState.Resolved))
+        if (after.State == before.State)
         {
             return;
         }
@@ -183,23 +187,21 @@ public sealed partial class LayerMonitorEvaluator(
             monitor.Name, monitor.Layer, subject, monitor.Severity, before.State, after.State, now, after.FirstBadWindowStart, after.FiredAt,
             after.TimeToDetectSeconds, after.Value, monitor.Threshold, _alerts[(service, monitor.Name, subject)].Summary ?? string.Empty, false,
             monitor.Actions ?? [MonitorAction.Notify]);
-        LogAlert(logger, after.State.ToString(), service, change.Summary);
-        foreach (var url in options.Value.Webhooks)
+        AlertView view;
+        lock (_lock)
         {
-            try
-            {
-                using var client = clients.CreateClient(Releases.ReleaseNotifier.ClientName);
-                var (target, content) = AlertNotifications.Create(url, new StreamKey(service, version, arm), change);
-                using (content)
-                using (await client.PostAsync(target, content, ct))
-                {
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
-            {
-                LogWebhookFailed(logger, url, ex.Message);
-            }
+            view = _alerts[(service, monitor.Name, subject)];
         }
+
+        // Stored like every alert (listed, silenced, acknowledged in /v1/alerts); notified and acted on (a performance
+        // monitor's retrain action is the retraining loop's performance trigger) by the replica whose write stored it.
+        await publisher.PublishAsync(view, new StreamKey(service, version, arm), change, now, null, written =>
+        {
+            lock (_lock)
+            {
+                _alerts[(service, monitor.Name, subject)] = view with { Revision = written.Revision, Ack = written.Ack };
+            }
+        }, ct);
     }
 
     private static double? Metric(MonitorDefinition monitor, PerformanceGroup group)
@@ -230,13 +232,7 @@ public sealed partial class LayerMonitorEvaluator(
         double.IsNaN(value) ? "n/a" : value.ToString(Math.Abs(value) is >= 1e-3 and < 1e7 or 0 ? "#,0.####" : "0.##e+0", CultureInfo.InvariantCulture);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
-
-    [LoggerMessage(EventId = 1911, Level = LogLevel.Information, Message = "Layer alert {State} for {Service}: {Summary}")]
-    private static partial void LogAlert(ILogger logger, string state, string service, string summary);
-
-    [LoggerMessage(EventId = 1912, Level = LogLevel.Warning, Message = "Webhook {Url} did not take a layer alert: {Reason}")]
-    private static partial void LogWebhookFailed(ILogger logger, string url, string reason);
+        ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
 
     [LoggerMessage(EventId = 1913, Level = LogLevel.Warning, Message = "The layer monitor evaluator's tick failed; retrying next tick")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
