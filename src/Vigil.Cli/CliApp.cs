@@ -68,6 +68,7 @@ public static class CliApp
         root.Add(BaselineCommands.Create(context));
         root.Add(ApplyCommand.Create(context));
         root.Add(PipelinesCommands.Create(context));
+        root.Add(DrillCommand.Create(context));
         RetrainCommands.AddTo(root, context);
         root.Add(Demo.DemoCommand.Create());
         return root;
