@@ -69,6 +69,7 @@ public static class CliApp
         root.Add(ApplyCommand.Create(context));
         root.Add(PipelinesCommands.Create(context));
         root.Add(LayerCommands.Metrics(context));
+        root.Add(DrillCommand.Create(context));
         RetrainCommands.AddTo(root, context);
         root.Add(Demo.DemoCommand.Create());
         return root;

@@ -31,6 +31,8 @@ public sealed class ScoringModel : IAsyncDisposable
         ["coarse"] = (price, _) => price < 450 ? 0.7 : 0.3,
         // Better everywhere: the true rule.
         ["better"] = (price, _) => Truth(price),
+        // A champion whose cut is in the wrong place (thresholded, "coarse" is as good as the truth).
+        ["shifted"] = (price, _) => price < 300 ? 0.7 : 0.3,
         // The true rule except in France, where it knows nothing.
         ["blind-in-fr"] = (price, country) => country == "FR" ? 0.5 : Truth(price),
     };
@@ -48,14 +50,17 @@ public sealed class ScoringModel : IAsyncDisposable
         app.MapGet("/{name}", () => Results.Ok(new { ready = true }));
         app.MapPost("/{name}", async (string name, HttpRequest request) =>
         {
-            var model = Models[name];
+            // score-NAME answers {"score": p}, class-NAME {"label": "yes"|"no"}: the same model for score and class services.
+            var shape = name.StartsWith("score-", StringComparison.Ordinal) ? "score" : name.StartsWith("class-", StringComparison.Ordinal) ? "label" : "probability";
+            var model = Models[shape == "probability" ? name : name[6..]];
             using var body = await JsonDocument.ParseAsync(request.Body);
             var predictions = new JsonArray();
             foreach (var instance in body.RootElement.GetProperty("instances").EnumerateArray())
             {
                 var price = instance.GetProperty("price").GetDouble();
                 var country = instance.TryGetProperty("country", out var c) ? c.GetString() ?? "" : "";
-                predictions.Add(new JsonObject { ["probability"] = model(price, country) });
+                var p = model(price, country);
+                predictions.Add(shape == "label" ? new JsonObject { ["label"] = p >= 0.5 ? "yes" : "no" } : new JsonObject { [shape] = p });
             }
 
             return Results.Json(new JsonObject { ["predictions"] = predictions });

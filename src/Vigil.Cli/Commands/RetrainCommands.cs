@@ -119,7 +119,11 @@ internal static class RetrainCommands
             var colour = report.Decision switch { EvaluationReport.Passed => "green", EvaluationReport.Failed => "red", _ => "yellow" };
             run.Output.MarkupLine($"[bold]{Markup.Escape(report.Service)} v{report.Version}[/] against champion {Styles.Version(report.Champion)}: [{colour}]{report.Decision}[/]");
             run.Output.Line($"Holdout: {report.HoldoutRows} logged, labelled requests ({Styles.Time(report.HoldoutFrom)} – {Styles.Time(report.HoldoutTo)}), evaluated {Styles.Time(report.EvaluatedAt)}");
-            if (report.Overall is not null)
+            if (report.Overall is { Candidate.MacroF1: not null } or { Candidate.Rmse: not null })
+            {
+                EvaluationTables.PrintOutputs(run.Output.Console, report); // class and score outputs
+            }
+            else if (report.Overall is not null)
             {
                 var table = Styles.Table("Slice", "Rows", "AUC candidate [95% CI]", "AUC champion", "Accuracy", "Log loss", "Gate");
                 foreach (var slice in report.Segments.Prepend(report.Overall))

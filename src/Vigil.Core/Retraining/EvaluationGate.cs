@@ -5,7 +5,7 @@ namespace Vigil.Retraining;
 /// The defaults: AUC not worse than the champion's by more than 0.005 overall, no segment's AUC worse by more than 0.02,
 /// and the primary metric strictly better.
 /// </summary>
-/// <param name="PrimaryMetric"><c>auc</c>, <c>accuracy</c> or <c>log_loss</c> (lower is better). Default auc.</param>
+/// <param name="PrimaryMetric"><c>auc</c>, <c>accuracy</c> or <c>log_loss</c> (lower is better) for probability outputs; <c>accuracy</c> or <c>macro_f1</c> for class outputs (default macro_f1); <c>mae</c>, <c>rmse</c> (lower is better) or <c>spearman</c> for score outputs (default rmse). Default auc.</param>
 /// <param name="MaxAucDrop">Largest overall AUC drop allowed. Default 0.005.</param>
 /// <param name="MaxSegmentAucDrop">Largest AUC drop allowed in any segment. Default 0.02.</param>
 /// <param name="Segments">The request attributes whose values are segments; null: every attribute with at most 20 values.</param>
@@ -26,9 +26,9 @@ public sealed record EvaluationGate(
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (PrimaryMetric is not ("auc" or "accuracy" or "log_loss"))
+        if (PrimaryMetric is not ("auc" or "accuracy" or "log_loss" or "macro_f1" or "mae" or "rmse" or "spearman"))
         {
-            errors.Add("gate.primary_metric: auc, accuracy or log_loss");
+            errors.Add("gate.primary_metric: auc, accuracy or log_loss (probability outputs); accuracy or macro_f1 (class outputs); mae, rmse or spearman (score outputs)");
         }
 
         if (MaxAucDrop is < 0 or > 1 || MaxSegmentAucDrop is < 0 or > 1)

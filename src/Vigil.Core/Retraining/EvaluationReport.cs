@@ -1,8 +1,39 @@
 namespace Vigil.Retraining;
 
-/// <summary>One model's metrics on a set of rows, with 95% intervals (AUC: percentile bootstrap; accuracy: Wilson).</summary>
-public sealed record ModelMetrics(double Auc, double AucLow, double AucHigh, double Accuracy, double AccuracyLow, double AccuracyHigh, double LogLoss)
+/// <summary>
+/// One model's metrics on a set of rows, with 95% intervals (AUC: percentile bootstrap; accuracy: Wilson). Probability
+/// outputs fill AUC, accuracy and log loss; class outputs accuracy and <see cref="MacroF1"/> (AUC and log loss -1); score
+/// outputs <see cref="Mae"/>, <see cref="Rmse"/> and <see cref="Spearman"/> (the others -1).
+/// </summary>
+public sealed record ModelMetrics(
+    double Auc,
+    double AucLow,
+    double AucHigh,
+    double Accuracy,
+    double AccuracyLow,
+    double AccuracyHigh,
+    double LogLoss,
+    double? MacroF1 = null,
+    double? Mae = null,
+    double? Rmse = null,
+    double? Spearman = null)
 {
+    /// <summary>Metrics where lower is better.</summary>
+    public static bool LowerIsBetter(string name) => name is "log_loss" or "mae" or "rmse";
+
+    /// <summary>A classifier's predicted class names against the true ones (docs/retraining.md, "Evaluation of class and score outputs").</summary>
+    public static ModelMetrics ForClasses(IReadOnlyList<string> actual, IReadOnlyList<string> predicted)
+    {
+        var accuracy = ClassMetrics.Accuracy(actual, predicted);
+        var (low, high) = BinaryMetrics.Wilson((int)Math.Round(accuracy * actual.Count), actual.Count);
+        return new ModelMetrics(-1, -1, -1, Clean(accuracy), Clean(low), Clean(high), -1, MacroF1: Clean(ClassMetrics.MacroF1(actual, predicted)));
+    }
+
+    /// <summary>Real-valued predictions against the true values.</summary>
+    public static ModelMetrics ForScores(IReadOnlyList<double> actual, IReadOnlyList<double> predicted) =>
+        new(-1, -1, -1, -1, -1, -1, -1,
+            Mae: Clean(ScoreMetrics.Mae(actual, predicted)), Rmse: Clean(ScoreMetrics.Rmse(actual, predicted)), Spearman: Clean(ScoreMetrics.Spearman(actual, predicted)));
+
     public static ModelMetrics Compute(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels)
     {
         var auc = BinaryMetrics.Auc(probabilities, labels);
@@ -18,6 +49,10 @@ public sealed record ModelMetrics(double Auc, double AucLow, double AucHigh, dou
     {
         "accuracy" => Accuracy,
         "log_loss" => LogLoss,
+        "macro_f1" => MacroF1 ?? -1,
+        "mae" => Mae ?? -1,
+        "rmse" => Rmse ?? -1,
+        "spearman" => Spearman ?? -1,
         _ => Auc,
     };
 

@@ -24,7 +24,7 @@ public sealed class PipelineAnalyzer(IVigilStore store, TimeProvider time, LlmJu
 
     /// <summary>
     /// The value of <paramref name="stage"/>'s metric over <c>[from, to)</c> with its status against the threshold. This is
-    /// the query a monitor on a stage evaluates each tick (docs/pipelines.md, "Alerts").
+    /// the query the stage monitor evaluates each tick (docs/pipelines.md, "Stage alerts").
     /// </summary>
     public async Task<Result<StageMetricReading>> GetStageMetricAsync(string pipeline, string stage, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {

@@ -10,7 +10,8 @@ namespace Vigil.Server.Retraining;
 /// <summary>
 /// The evaluation harness (docs/retraining.md, "Evaluation"): replays the same holdout of logged, labelled production
 /// requests in process through the candidate's and the champion's backends (loaded by the <see cref="BackendCache"/>),
-/// computes AUC, accuracy and log loss overall and per segment with 95% intervals, lets the policy's gate decide, and
+/// computes AUC, accuracy and log loss (class outputs: accuracy and macro-F1; score outputs: MAE, RMSE, Spearman) overall
+/// and per segment with 95% intervals, lets the policy's gate decide, and
 /// stores the report with its audit event (<c>version.evaluated</c>).
 /// </summary>
 public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache backends, TimeProvider time, ILogger<CandidateEvaluator> logger)
@@ -57,9 +58,9 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
         EvaluationReport Inconclusive(string reason, int rows = 0) =>
             new(service.Name, candidate.Number, championNumber, EvaluationReport.Inconclusive, [reason], null, [], rows, null, null, now);
 
-        if (service.Output.Kind != OutputKind.Probability)
+        if (service.Output.Kind is not (OutputKind.Probability or OutputKind.Class or OutputKind.Score))
         {
-            return Inconclusive($"the evaluation harness compares probability outputs; service '{service.Name}' answers {service.Output.Kind.ToString().ToLowerInvariant()}");
+            return Inconclusive($"the evaluation harness compares probability, class and score outputs; service '{service.Name}' answers {service.Output.Kind.ToString().ToLowerInvariant()}");
         }
 
         if (championNumber is not { } champion)
@@ -84,6 +85,11 @@ public sealed partial class CandidateEvaluator(IVigilStore store, BackendCache b
         }
 
         var championVersion = await store.GetVersionAsync(service.Name, champion, ct);
+        if (service.Output.Kind != OutputKind.Probability)
+        {
+            return await BuildForOutputsAsync(service, candidate, championVersion!, gate, set, now, ct);
+        }
+
         var candidateScores = await ReplayAsync(service, candidate, set, ct);
         if (!candidateScores.IsSuccess)
         {

@@ -15,6 +15,7 @@ public static class RetrainingEndpoints
 {
     public static void MapRetrainingEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapDrillEndpoints();
         var services = app.MapGroup("/v1/services").WithTags("Retraining");
         services.MapGet("/{service}/retraining", GetPolicyAsync).RequireScope(ApiScopes.Read).Produces<RetrainingPolicyView>().ProducesProblem(404);
         services.MapPut("/{service}/retraining", PutPolicyAsync).RequireScope(ApiScopes.Admin).Accepts<RetrainingPolicy>("application/json")

@@ -12,6 +12,7 @@ public static class RetrainingServiceCollectionExtensions
         services.AddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainingService>());
         services.AddSingleton<CandidateEvaluator>();
         services.AddSingleton<HandsOffRelease>();
+        services.AddSingleton<DetectionDrill>();
         services.AddSingleton<JobRunner>();
         services.AddHttpClient(JobRunner.ClientName);
         services.AddSingleton<RetrainingController>();
