@@ -59,7 +59,8 @@ public sealed record FeatureDriftList(string Service, int Version, DateTimeOffse
 /// <summary>
 /// Keeps copies of the last <see cref="KeptWindows"/> closed one-minute windows of each stream (from
 /// <see cref="LiveMonitoring.WindowClosed"/>), so that a feature's recent distribution can be read from its sketches.
-/// Bounded: an hour of windows per stream, and streams silent for a day are dropped. Thread-safe.
+/// Windows without traffic are not kept, so after a quiet spell the last hour with traffic is still there. Bounded: an
+/// hour of windows per stream, and streams silent for 30 days are dropped. Thread-safe.
 /// </summary>
 public sealed class RecentProfiles
 {
@@ -97,7 +98,7 @@ public sealed class RecentProfiles
                 list.RemoveFirst();
             }
 
-            foreach (var stale in _windows.Where(w => w.Value.Last!.Value.End < copy.End - TimeSpan.FromDays(1)).Select(w => w.Key).ToList())
+            foreach (var stale in _windows.Where(w => w.Value.Last!.Value.End < copy.End - TimeSpan.FromDays(30)).Select(w => w.Key).ToList())
             {
                 _windows.Remove(stale);
             }
@@ -120,7 +121,7 @@ public sealed class RecentProfiles
         }
     }
 
-    /// <summary>The versions of <paramref name="service"/> with recent windows, newest first.</summary>
+    /// <summary>The versions of <paramref name="service"/> with kept windows, newest first.</summary>
     public IReadOnlyList<int> Versions(string service)
     {
         lock (_lock)
