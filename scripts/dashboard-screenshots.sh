@@ -60,5 +60,5 @@ for _ in $(seq 1 300); do
 done
 grep -q "keeps serving" "$work/story.log" || { tail -20 "$work/story.log"; echo "the demo did not finish in time"; exit 1; }
 grep -A2 "shifted from the training baseline" "$work/story.log" || true
-shoot monitoring "/services/recommender?version=1&minutes=60&feature=price" 2100
+shoot monitoring "/services/recommender?version=1&minutes=60&feature=price" 2900
 shoot story-alerts /alerts 500

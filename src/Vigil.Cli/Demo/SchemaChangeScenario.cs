@@ -48,8 +48,8 @@ public sealed class SchemaChangeScenario : IDemoScenario
     /// <summary>The longest the scenario waits for the alert after the change.</summary>
     public static readonly TimeSpan MaxDetection = TimeSpan.FromHours(2);
 
-    /// <summary>Fixed traffic after the alert, long enough for it to resolve (a 15-minute window plus 15 minutes of keep_firing_for).</summary>
-    public static readonly TimeSpan FixedAfter = TimeSpan.FromMinutes(45);
+    /// <summary>Fixed traffic after the alert, long enough for it to resolve (its 15-minute window holds dollars again, then 15 minutes of keep_firing_for); short enough that the last hour still shows the incident.</summary>
+    public static readonly TimeSpan FixedAfter = TimeSpan.FromMinutes(35);
 
     // The feed sends a batch twice a simulated minute.
     private static readonly TimeSpan BatchEvery = TimeSpan.FromSeconds(30);
