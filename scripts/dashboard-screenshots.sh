@@ -44,6 +44,7 @@ shoot overview / 700
 shoot service /services/recommender 2300
 shoot registry /registry 900
 shoot audit "/audit?service=recommender" 900
+shoot alerts /alerts 600
 
 # The schema-change story (issue 4) seen right after it is told: a second, shorter demo of two days of traffic and the
 # price-in-cents incident, so that v1's drift table, sparklines and distributions still hold the incident's hour.
