@@ -61,4 +61,3 @@ done
 grep -q "keeps serving" "$work/story.log" || { tail -20 "$work/story.log"; echo "the demo did not finish in time"; exit 1; }
 grep -A2 "shifted from the training baseline" "$work/story.log" || true
 shoot monitoring "/services/recommender?version=1&minutes=60&feature=price" 2900
-shoot story-alerts /alerts 500
