@@ -44,3 +44,20 @@ shoot overview / 700
 shoot service /services/recommender 2300
 shoot registry /registry 900
 shoot audit "/audit?service=recommender" 900
+shoot alerts /alerts 600
+
+# The schema-change story (issue 4) seen right after it is told: a second, shorter demo of two days of traffic and the
+# price-in-cents incident, so that v1's drift table, sparklines and distributions still hold the incident's hour.
+kill "$demo" 2>/dev/null || true; wait "$demo" 2>/dev/null || true
+port=$((port + 1))
+echo "== running the schema-change story on port $port"
+dotnet src/Vigil.Cli/bin/Debug/net10.0/vigil.dll demo --port "$port" --dir "$work/story" --scenarios baseline,schema-change >"$work/story.log" 2>&1 &
+demo=$!
+for _ in $(seq 1 300); do
+  grep -q "keeps serving" "$work/story.log" && break
+  kill -0 "$demo" 2>/dev/null || { cat "$work/story.log"; echo "the demo stopped"; exit 1; }
+  sleep 1
+done
+grep -q "keeps serving" "$work/story.log" || { tail -20 "$work/story.log"; echo "the demo did not finish in time"; exit 1; }
+grep -A2 "shifted from the training baseline" "$work/story.log" || true
+shoot monitoring "/services/recommender?version=1&minutes=60&feature=price" 2900

@@ -97,9 +97,12 @@ public sealed class FeatureDistributionTests : IAsyncLifetime
         var shifted = await _server.GetAsync<FeatureDistributionView>("/v1/services/feed/features/price/distribution?minutes=15");
         Assert.InRange(shifted.Current!.Quantiles.Single(q => q.Q == 0.5).Value, 1100, 1400);
         Assert.True(shifted.Drift!.Psi > 1, shifted.Drift.ToString());
-        // The baseline's mass sits in the lowest bin of the shared range; the cents spread over the upper bins.
-        Assert.True(shifted.Bins[0].Baseline > 0.99);
-        Assert.True(shifted.Bins.Skip(1).Sum(b => b.Current!.Value) > 0.9);
+        // Dollars against cents span two orders of magnitude: bins of equal width in log(1 + x), the baseline's mass
+        // below 100 and the cents' above, both visible.
+        Assert.True(shifted.Bins[5].High / shifted.Bins[5].Low > 1.2, "log-scaled bins");
+        Assert.True(shifted.Bins.Where(b => b.High <= 100).Sum(b => b.Baseline!.Value) > 0.99);
+        Assert.True(shifted.Bins.Where(b => b.Low >= 100).Sum(b => b.Current!.Value) > 0.9);
+        Assert.True(shifted.Bins.Count(b => b.Baseline > 0.01) >= 4, "the baseline spreads over several bins");
         var ranked = await _server.GetAsync<FeatureDriftList>("/v1/services/feed/features");
         Assert.Equal("price", ranked.Features[0].Feature);
         Assert.True(ranked.Features[0].CurrentMedian > 1000);

@@ -48,8 +48,8 @@ public sealed class SchemaChangeScenario : IDemoScenario
     /// <summary>The longest the scenario waits for the alert after the change.</summary>
     public static readonly TimeSpan MaxDetection = TimeSpan.FromHours(2);
 
-    /// <summary>Fixed traffic after the alert, long enough for it to resolve (a 15-minute window plus 15 minutes of keep_firing_for).</summary>
-    public static readonly TimeSpan FixedAfter = TimeSpan.FromMinutes(45);
+    /// <summary>Fixed traffic after the alert, long enough for it to resolve (its 15-minute window holds dollars again, then 15 minutes of keep_firing_for); short enough that the last hour still shows the incident.</summary>
+    public static readonly TimeSpan FixedAfter = TimeSpan.FromMinutes(35);
 
     // The feed sends a batch twice a simulated minute.
     private static readonly TimeSpan BatchEvery = TimeSpan.FromSeconds(30);
@@ -152,12 +152,12 @@ public sealed class SchemaChangeScenario : IDemoScenario
         return stats.Report(Name, changeAt - QuietBefore, clock.GetUtcNow(), Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>The median price of the champion's last 15 minutes (GET /v1/services/{s}/features/price/distribution, merged from the sketches).</summary>
+    /// <summary>The median price of the champion's last 5 minutes (all after the change) (GET /v1/services/{s}/features/price/distribution, merged from the sketches).</summary>
     private static async Task<double?> CurrentMedianAsync(DemoContext context, int version, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = context.Server };
         var view = await http.GetFromJsonAsync<JsonObject>(
-            $"v1/services/{RecommendationDataGenerator.ServiceName}/features/{RecommendationDataGenerator.Features.Price}/distribution?version={version}&minutes=15", cancellationToken);
+            $"v1/services/{RecommendationDataGenerator.ServiceName}/features/{RecommendationDataGenerator.Features.Price}/distribution?version={version}&minutes=5", cancellationToken);
         return view?["current"]?["quantiles"]?.AsArray().FirstOrDefault(q => q?["q"]?.GetValue<double>() == 0.5)?["value"]?.GetValue<double>();
     }
 
@@ -256,7 +256,7 @@ public sealed class SchemaChangeScenario : IDemoScenario
 /// <param name="SecondsSinceChange">From the change to firing.</param>
 /// <param name="Value">The monitor's value when it fired (PSI for input-drift).</param>
 /// <param name="BaselineMedian">The baseline's median price.</param>
-/// <param name="CurrentMedian">The median price of the last 15 minutes when the alert was seen.</param>
+/// <param name="CurrentMedian">The median price of the last 5 minutes when the alert was seen.</param>
 /// <param name="Summary">The alert's summary as <c>GET /v1/alerts</c> gives it.</param>
 /// <param name="AlertsBeforeChange">Alerts firing on the champion just before the change (0 expected).</param>
 /// <param name="StateAfterFix">The alert's state after the feed was fixed.</param>

@@ -32,6 +32,13 @@ public sealed record AlertEvent(
 /// </summary>
 public sealed class MonitorEngine
 {
+    /// <summary>
+    /// The fewest valid values a feature needs in a monitor's window before its drift is computed: below it, sampling noise
+    /// alone puts PSI over 0.25 (about 15 values of a six-category feature often do), so drift monitors have no value
+    /// and stay quiet rather than raise false alarms on thin traffic.
+    /// </summary>
+    public const long MinDriftValues = 100;
+
     private static readonly HashSet<string> DriftMetrics = new(StringComparer.Ordinal) { "psi", "js_distance", "ks_statistic", "drift_p_value", "wasserstein_normalized", "median" };
 
     private readonly IReadOnlyList<MonitorDefinition> _monitors;
@@ -149,7 +156,7 @@ public sealed class MonitorEngine
     {
         if (!drifts.TryGetValue(feature, out var drift))
         {
-            drift = window.Profiles.TryGetValue(feature, out var profile) && _baseline.TryGetValue(feature, out var baseline)
+            drift = window.Profiles.TryGetValue(feature, out var profile) && profile.ValidCount >= MinDriftValues && _baseline.TryGetValue(feature, out var baseline)
                 ? ProfileDrift.Compare(feature, baseline, profile)
                 : null;
             drifts[feature] = drift;

@@ -59,7 +59,8 @@ public sealed record FeatureDriftList(string Service, int Version, DateTimeOffse
 /// <summary>
 /// Keeps copies of the last <see cref="KeptWindows"/> closed one-minute windows of each stream (from
 /// <see cref="LiveMonitoring.WindowClosed"/>), so that a feature's recent distribution can be read from its sketches.
-/// Bounded: an hour of windows per stream, and streams silent for a day are dropped. Thread-safe.
+/// Windows without traffic are not kept, so after a quiet spell the last hour with traffic is still there. Bounded: an
+/// hour of windows per stream, and streams silent for 30 days are dropped. Thread-safe.
 /// </summary>
 public sealed class RecentProfiles
 {
@@ -97,7 +98,7 @@ public sealed class RecentProfiles
                 list.RemoveFirst();
             }
 
-            foreach (var stale in _windows.Where(w => w.Value.Last!.Value.End < copy.End - TimeSpan.FromDays(1)).Select(w => w.Key).ToList())
+            foreach (var stale in _windows.Where(w => w.Value.Last!.Value.End < copy.End - TimeSpan.FromDays(30)).Select(w => w.Key).ToList())
             {
                 _windows.Remove(stale);
             }
@@ -120,7 +121,7 @@ public sealed class RecentProfiles
         }
     }
 
-    /// <summary>The versions of <paramref name="service"/> with recent windows, newest first.</summary>
+    /// <summary>The versions of <paramref name="service"/> with kept windows, newest first.</summary>
     public IReadOnlyList<int> Versions(string service)
     {
         lock (_lock)
@@ -289,7 +290,10 @@ public static class FeatureDistributions
         return new DistributionSide(profile.Count, profile.NullRate, null, null, null, []);
     }
 
-    /// <summary><see cref="NumericBins"/> equal-width bins over both sides' range; each side's shares from its sketch's PMF.</summary>
+    /// <summary>
+    /// <see cref="NumericBins"/> bins over both sides' range (equal width, or equal width in log(1 + x) when non-negative
+    /// values span more than two orders of magnitude); each side's shares from its sketch's PMF.
+    /// </summary>
     private static IReadOnlyList<DistributionBin> NumericHistogram(FeatureProfile? baseline, FeatureProfile? current)
     {
         var views = new[] { baseline, current }.Select(p => p?.Quantiles is { IsEmpty: false } q ? q.GetSortedView() : null).ToArray();
@@ -306,14 +310,19 @@ public static class FeatureDistributions
             return [new DistributionBin(Label(lo, hi), lo, hi, views[0] is null ? null : 1, views[1] is null ? null : 1)];
         }
 
-        var width = (hi - lo) / NumericBins;
-        var splits = Enumerable.Range(1, NumericBins - 1).Select(i => lo + (i * width)).ToArray();
+        // Non-negative values spanning more than two orders of magnitude (prices in dollars against cents) get bins of equal
+        // width on a log(1 + x) scale, so that both sides stay visible; otherwise bins of equal width.
+        var logScale = lo >= 0 && (hi + 1) / (lo + 1) > 100;
+        double Edge(int i) => logScale
+            ? double.ExpM1(double.LogP1(lo) + (i * (double.LogP1(hi) - double.LogP1(lo)) / NumericBins))
+            : lo + (i * (hi - lo) / NumericBins);
+        var splits = Enumerable.Range(1, NumericBins - 1).Select(Edge).ToArray();
         // The PMF has one more mass than split points: [min, s1), [s1, s2) … [s_last, max].
         var pmf = views.Select(v => v?.GetPmf(splits)).ToArray();
         return [.. Enumerable.Range(0, NumericBins).Select(i =>
         {
-            var low = lo + (i * width);
-            var high = i == NumericBins - 1 ? hi : lo + ((i + 1) * width);
+            var low = Edge(i);
+            var high = i == NumericBins - 1 ? hi : Edge(i + 1);
             return new DistributionBin(Label(low, high), low, high, pmf[0]?[i], pmf[1]?[i]);
         })];
     }
