@@ -223,7 +223,16 @@ public sealed partial class MonitorEvaluator(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await LoadAsync(cancellationToken);
+        try
+        {
+            await LoadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is Storage.StoreException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            // A store that is down at start must not keep the server from starting (its health says why); monitoring starts empty.
+            LogLoadFailed(logger, ex);
+        }
+
         await base.StartAsync(cancellationToken);
     }
 
@@ -252,6 +261,9 @@ public sealed partial class MonitorEvaluator(
 
     [LoggerMessage(EventId = 1507, Level = LogLevel.Warning, Message = "The {Action} action for {Service} failed: {Reason}")]
     private static partial void LogActionFailed(ILogger logger, string action, string service, string reason);
+
+    [LoggerMessage(EventId = 1509, Level = LogLevel.Warning, Message = "Monitoring could not load its baselines, history and alerts from the store; it starts empty")]
+    private static partial void LogLoadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1508, Level = LogLevel.Warning, Message = "Alert {Alert} could not be stored: {Reason}")]
     private static partial void LogStoreFailed(ILogger logger, string alert, string reason);
