@@ -147,4 +147,22 @@ public abstract partial class StoreConformanceTests
         Assert.Equal(2, (await Store.QueryAuditAsync(new AuditQuery(Action: MonitoringAuditActions.SilenceCreated), Ct)).Count);
         Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Action: MonitoringAuditActions.SilenceExpired), Ct));
     }
+
+    [Fact]
+    public async Task PredictionInputs_OfOneVersionInAWindow_WithoutFailedOnes_EarliestFirst()
+    {
+        await Store.WritePredictionsAsync(
+        [
+            Prediction("r1", 1, "champion") with { At = T0, Inputs = "{\"price\":1}" },
+            Prediction("r2", 1, "champion") with { At = T0.AddMinutes(1), Inputs = "{\"price\":2}" },
+            Prediction("r3", 1, "champion") with { At = T0.AddMinutes(2), Inputs = "{\"price\":3}", Error = "timeout" },
+            Prediction("r4", 2, "canary") with { At = T0.AddMinutes(1), Inputs = "{\"price\":4}" },
+            Prediction("r5", 1, "champion") with { At = T0.AddMinutes(10), Inputs = "{\"price\":5}" },
+        ], Ct);
+        await SettleAsync();
+
+        Assert.Equal(["{\"price\":1}", "{\"price\":2}"], await Store.ListPredictionInputsAsync("shop", 1, T0, T0.AddMinutes(10), 100, Ct));
+        Assert.Equal(["{\"price\":1}"], await Store.ListPredictionInputsAsync("shop", 1, T0, T0.AddHours(1), 1, Ct));
+        Assert.Equal(["{\"price\":4}"], await Store.ListPredictionInputsAsync("shop", 2, T0, T0.AddHours(1), 100, Ct));
+    }
 }

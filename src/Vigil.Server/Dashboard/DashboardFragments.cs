@@ -23,6 +23,8 @@ public static class DashboardFragments
                     [nameof(AlertsTable.Service)] = service,
                 }))
             .WithMetadata(new DashboardScopeAttribute(ApiScopes.Read));
+        dashboard.MapGet("/fragments/alerts-page", () => new RazorComponentResult<AlertOperationsTable>())
+            .WithMetadata(new DashboardScopeAttribute(ApiScopes.Read));
         // The monitoring sections keep the page's sort and chosen feature: they read them from this URL's query.
         dashboard.MapGet("/fragments/monitoring/{service}", (string service) =>
                 new RazorComponentResult<MonitoringSections>(new Dictionary<string, object?> { [nameof(MonitoringSections.Service)] = service }))

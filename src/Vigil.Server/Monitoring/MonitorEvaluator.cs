@@ -20,8 +20,7 @@ public sealed partial class MonitorEvaluator(
     AlertPublisher publisher,
     TimeProvider time,
     IOptions<VigilServerOptions> options,
-    ILogger<MonitorEvaluator> logger,
-    ILeaderElection leader) : BackgroundService
+    ILogger<MonitorEvaluator> logger) : BackgroundService
 {
     /// <summary>The actor of what monitors do (release aborts, retraining triggers).</summary>
     public const string Actor = AlertPublisher.Actor;
@@ -80,17 +79,31 @@ public sealed partial class MonitorEvaluator(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await LoadAsync(cancellationToken);
+        try
+        {
+            await LoadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is Storage.StoreException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            // A store that is down at start must not keep the server from starting (its health says why); monitoring starts empty.
+            LogLoadFailed(logger, ex);
+        }
+
         await base.StartAsync(cancellationToken);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
+        // Every replica, not only the leader: each closes and stores the windows of the traffic it served (a follower that did
+        // not would keep them open forever), and alert writes are compare-and-set, so one replica acts per transition.
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
     }
 
     [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "The monitor evaluator's tick failed; retrying next tick")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1509, Level = LogLevel.Warning, Message = "Monitoring could not load its baselines, history and alerts from the store; it starts empty")]
+    private static partial void LogLoadFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>Registers live monitoring: the collector the recorder folds into, and the evaluator loop.</summary>

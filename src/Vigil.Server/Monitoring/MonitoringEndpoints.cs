@@ -49,6 +49,7 @@ public static class MonitoringEndpoints
             .Produces<BaselineView>().ProducesProblem(404);
         app.MapGet("/v1/monitors", (LiveMonitoring monitoring) => TypedResults.Json(new MonitorList(monitoring.Monitors), VigilJson.Options)).RequireScope(ApiScopes.Read).WithTags("Monitoring");
         app.MapAlertEndpoints();
+        app.MapAlertDashboardActions();
         app.MapGet("/v1/services/{service}/layers", LayersAsync).RequireScope(ApiScopes.Read).WithTags("Monitoring").ProducesProblem(404);
     }
 
