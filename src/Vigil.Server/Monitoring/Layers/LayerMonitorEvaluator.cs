@@ -28,6 +28,7 @@ public sealed record MonitorTestAlert(
 public sealed partial class LayerMonitorEvaluator(
     IVigilStore store,
     PerformanceLayer performance,
+    SegmentDrift segments,
     LayerSettingsCache settings,
     TimeProvider time,
     IHttpClientFactory clients,
@@ -61,6 +62,11 @@ public sealed partial class LayerMonitorEvaluator(
     {
         var now = time.GetUtcNow();
         var end = now.AddMilliseconds(1);
+        foreach (var (service, version, subject, value, windowStart) in segments.Evaluate(now))
+        {
+            await StepAsync(service, version, "*", SegmentDrift.Monitor, subject, value, windowStart, now, ct);
+        }
+
         foreach (var service in await store.ListServicesAsync(ct))
         {
             var values = await ValuesAsync(service.Name, settings.For(service.Name).EffectiveMonitors, now, ct);
