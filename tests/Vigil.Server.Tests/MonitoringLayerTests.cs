@@ -268,6 +268,7 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
             """);
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         var evaluator = _server.App.Services.GetRequiredService<Vigil.Server.Monitoring.Layers.LayerMonitorEvaluator>();
+        evaluator.Interval = TimeSpan.Zero;
 
         await evaluator.TickAsync(TestContext.Current.CancellationToken);
         var empty = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");

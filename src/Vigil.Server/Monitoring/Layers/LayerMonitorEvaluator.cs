@@ -37,6 +37,13 @@ public sealed partial class LayerMonitorEvaluator(
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Service, string Monitor, string Subject), AlertView> _alerts = [];
+    private DateTimeOffset _lastEvaluation = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// How often (server clock) the performance and business monitors are evaluated; default 5 minutes, because they
+    /// read the store and move slowly. Segment drift is evaluated every tick. Tests set zero.
+    /// </summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
     private readonly Dictionary<string, (bool Performance, bool Business)> _hasData = new(StringComparer.Ordinal);
 
     /// <summary>The performance and business alerts of a service that are not inactive.</summary>
@@ -66,6 +73,13 @@ public sealed partial class LayerMonitorEvaluator(
         {
             await StepAsync(service, version, "*", SegmentDrift.Monitor, subject, value, windowStart, now, ct);
         }
+
+        if (now - _lastEvaluation < Interval)
+        {
+            return;
+        }
+
+        _lastEvaluation = now;
 
         foreach (var service in await store.ListServicesAsync(ct))
         {
