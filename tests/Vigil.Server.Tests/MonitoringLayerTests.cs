@@ -268,6 +268,7 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
             """);
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         var evaluator = _server.App.Services.GetRequiredService<Vigil.Server.Monitoring.Layers.LayerMonitorEvaluator>();
+        evaluator.Interval = TimeSpan.Zero;
 
         await evaluator.TickAsync(TestContext.Current.CancellationToken);
         var empty = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
@@ -393,5 +394,55 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
         Assert.Equal(1.0 / 3, window.Profiles["@refusal"].Moments.Mean, 9); // the default patterns no longer apply once the service sets its own
         Assert.Equal(0.7, window.Profiles["@confidence"].Moments.Mean, 9);
         Assert.Equal(3, window.Profiles["@class"].FrequentItems!.GetLowerBound("travel"));
+    }
+
+    [Fact]
+    public async Task SegmentDrift_PriceShiftInDeOnly_FiresForCountryDeAlone()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await PutSettingsAsync("""{"segments": ["country"]}""")).StatusCode);
+        var random = new Random(11);
+        string[] countries = ["DE", "FR", "US"];
+        double Price() => 100 + (random.NextDouble() * 200);
+        var rows = string.Join(",", Enumerable.Range(0, 3000).Select(i =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $$$"""{"price": {{{Price():0.00}}}, "country": "{{{countries[i % 3]}}}"}""")));
+        var baseline = await _server.Client.PutAsync(
+            "/v1/services/feed/versions/1/baseline", new StringContent("{\"rows\": [" + rows + "]}", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, baseline.StatusCode);
+        var evaluator = _server.App.Services.GetRequiredService<Vigil.Server.Monitoring.Layers.LayerMonitorEvaluator>();
+
+        async Task MinuteAsync(bool shiftDe)
+        {
+            var instances = Enumerable.Range(0, 60).Select(i =>
+            {
+                var country = countries[i % 3];
+                // In DE the feed starts sending a price 40 % lower: still inside the schema's range, and a third of traffic.
+                var price = country == "DE" && shiftDe ? Price() * 0.6 : Price();
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $$$"""{"attributes": {"country": "{{{country}}}"}, "inputs": {"price": {{{price:0.00}}}, "country": "{{{country}}}"}}""");
+            });
+            Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/services/feed/predict", "{\"instances\": [" + string.Join(",", instances) + "]}")).StatusCode);
+            await CloseMinuteAsync();
+            await evaluator.TickAsync(TestContext.Current.CancellationToken);
+        }
+
+        for (var m = 0; m < 45; m++) // 30 minutes make each segment's reference, 15 more are compared with it
+        {
+            await MinuteAsync(shiftDe: false);
+        }
+
+        var quiet = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        Assert.DoesNotContain(quiet["input"]!["alerts"]!.AsArray(), a => a!["status"]!["monitor"]!.GetValue<string>() == "segment-drift");
+
+        for (var m = 0; m < 30; m++)
+        {
+            await MinuteAsync(shiftDe: true);
+        }
+
+        var layers = await _server.GetAsync<JsonObject>("/v1/services/feed/layers");
+        var segmentAlerts = layers["input"]!["alerts"]!.AsArray()
+            .Where(a => a!["status"]!["monitor"]!.GetValue<string>() == "segment-drift")
+            .Select(a => (Subject: a!["status"]!["subject"]!.GetValue<string>(), State: a["status"]!["state"]!.GetValue<string>()))
+            .ToList();
+        Assert.Contains(("price [country=DE]", "firing"), segmentAlerts);
+        Assert.DoesNotContain(segmentAlerts, a => a.Subject.Contains("country=FR", StringComparison.Ordinal) || a.Subject.Contains("country=US", StringComparison.Ordinal));
     }
 }

@@ -90,22 +90,23 @@ public sealed class LiveMonitoring
     /// <summary>mon-layers: summarizes a closed window's outputs for the history (set by <see cref="Layers.LayersHook"/>).</summary>
     public Func<StreamKey, WindowProfiles, IReadOnlyDictionary<string, Layers.OutputSummary>?>? SummarizeOutputs { get; set; }
 
-    /// <summary>mon-layers: adds a version's output reference (its first hour of @-profiles) to its baseline.</summary>
+    /// <summary>
+    /// mon-layers: adds a version's output reference (its first hour of @-profiles) to its baseline. The baseline is
+    /// replaced, never changed in place (readers hold it outside the lock), so the version's engines start over with it.
+    /// </summary>
     public void AddOutputReference(string service, int version, Dictionary<string, FeatureProfile> outputs)
     {
         lock (_lock)
         {
-            if (_baselines.TryGetValue((service, version), out var baseline))
+            var baseline = _baselines.TryGetValue((service, version), out var existing)
+                ? new Dictionary<string, FeatureProfile>(existing, StringComparer.Ordinal)
+                : new Dictionary<string, FeatureProfile>(StringComparer.Ordinal);
+            foreach (var (name, profile) in outputs)
             {
-                foreach (var (name, profile) in outputs)
-                {
-                    baseline.TryAdd(name, profile.Clone()); // the engines hold this dictionary and see the reference at once
-                }
-
-                return;
+                baseline.TryAdd(name, profile.Clone());
             }
 
-            _baselines[(service, version)] = outputs.ToDictionary(o => o.Key, o => o.Value.Clone(), StringComparer.Ordinal);
+            _baselines[(service, version)] = baseline;
             foreach (var key in _engines.Keys.Where(k => k.Service == service && k.Version == version).ToList())
             {
                 _engines.Remove(key);

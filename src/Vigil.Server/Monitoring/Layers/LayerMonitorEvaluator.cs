@@ -28,6 +28,7 @@ public sealed record MonitorTestAlert(
 public sealed partial class LayerMonitorEvaluator(
     IVigilStore store,
     PerformanceLayer performance,
+    SegmentDrift segments,
     LayerSettingsCache settings,
     AlertPublisher publisher,
     TimeProvider time,
@@ -37,6 +38,13 @@ public sealed partial class LayerMonitorEvaluator(
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Service, string Monitor, string Subject), AlertView> _alerts = [];
+    private DateTimeOffset _lastEvaluation = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// How often (server clock) the performance and business monitors are evaluated; default 5 minutes, because they
+    /// read the store and move slowly. Segment drift is evaluated every tick. Tests set zero.
+    /// </summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
     private readonly Dictionary<string, (bool Performance, bool Business)> _hasData = new(StringComparer.Ordinal);
 
     /// <summary>The performance and business alerts of a service that are not inactive.</summary>
@@ -62,6 +70,18 @@ public sealed partial class LayerMonitorEvaluator(
     {
         var now = time.GetUtcNow();
         var end = now.AddMilliseconds(1);
+        foreach (var (service, version, subject, value, windowStart) in segments.Evaluate(now))
+        {
+            await StepAsync(service, version, "*", SegmentDrift.Monitor, subject, value, windowStart, now, ct);
+        }
+
+        if (now - _lastEvaluation < Interval)
+        {
+            return;
+        }
+
+        _lastEvaluation = now;
+
         foreach (var service in await store.ListServicesAsync(ct))
         {
             var values = await ValuesAsync(service.Name, settings.For(service.Name).EffectiveMonitors, now, ct);

@@ -1,7 +1,7 @@
 namespace Vigil.Server.Monitoring.Layers;
 
 /// <summary>Connects the layers to <see cref="LiveMonitoring"/> at start: the input and output folds, output summaries, and the performance and business states of <see cref="LiveMonitoring.Layers"/>.</summary>
-public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator evaluator, OutputLayer outputs) : IHostedService
+public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator evaluator, OutputLayer outputs, SegmentDrift segments) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -9,6 +9,7 @@ public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator 
         {
             InputLayerFold.Fold(window, record);
             outputs.Fold(window, record);
+            segments.Fold(record);
         };
         monitoring.SummarizeOutputs = outputs.Summarize;
         monitoring.OtherLayers = service =>

@@ -8,6 +8,7 @@ public static class LayersServiceCollectionExtensions
         services.AddSingleton<LayerSettingsCache>();
         services.AddSingleton<PerformanceLayer>();
         services.AddSingleton<OutputLayer>();
+        services.AddSingleton<SegmentDrift>();
         services.AddSingleton<LayerMonitorEvaluator>();
         services.AddHostedService(sp => sp.GetRequiredService<LayerMonitorEvaluator>());
         services.AddHostedService<LayersHook>();
