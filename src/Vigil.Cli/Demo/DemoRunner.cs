@@ -91,6 +91,7 @@ public sealed class DemoRunner
         {
             Urls = [$"http://127.0.0.1:{_settings.Port}"],
             Store = "sqlite:" + Path.Combine(folder, "vigil.db"),
+            ArtifactsDirectory = Path.Combine(folder, "artifacts"),
             TimeProvider = clock,
             // Look for releases due for analysis every simulated minute (each is analysed every analysis_interval of its plan).
             ControllerTick = TimeSpan.FromMinutes(1),

@@ -36,6 +36,12 @@ public sealed class VigilServerOptions
     /// <summary>How often the routing snapshot is rebuilt from the store even without a change notification. Default 30 s.</summary>
     public TimeSpan SnapshotResync { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The folder for the retraining loop's exported data and trained models. Default <c>$VIGIL_ARTIFACTS</c>, else
+    /// <c>vigil-artifacts</c> in the working directory; the demo keeps them in its own folder.
+    /// </summary>
+    public string? ArtifactsDirectory { get; init; }
+
     /// <summary>How often (on the server's clock) the release controller looks for releases due for analysis. Default 10 s; each release is analysed every <c>analysis_interval</c> of its plan.</summary>
     public TimeSpan ControllerTick { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -7,7 +7,9 @@ public static class RetrainingServiceCollectionExtensions
 {
     public static IServiceCollection AddVigilRetraining(this IServiceCollection services)
     {
-        services.AddSingleton<RetrainingOptions>();
+        services.AddSingleton(sp => sp.GetService<Microsoft.Extensions.Options.IOptions<Hosting.VigilServerOptions>>()?.Value.ArtifactsDirectory is { } folder
+            ? new RetrainingOptions { ArtifactsDirectory = Path.GetFullPath(folder) }
+            : new RetrainingOptions());
         services.AddSingleton<RetrainingService>();
         services.AddSingleton<IRetrainTrigger>(sp => sp.GetRequiredService<RetrainingService>());
         services.AddSingleton<CandidateEvaluator>();
