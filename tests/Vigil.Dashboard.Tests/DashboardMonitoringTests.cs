@@ -71,6 +71,32 @@ public sealed class DashboardMonitoringTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServicePage_ShowsPerformancePerVersionAndBusinessMetrics_AsTheLayersApiGivesThem()
+    {
+        var driver = _browser.Open();
+        driver.Navigate().GoToUrl(new Uri(_server.App.BaseAddress, "/services/feed"));
+        Assert.NotEmpty(driver.FindElements(By.CssSelector("[data-empty='performance']")));
+        Assert.NotEmpty(driver.FindElements(By.CssSelector("[data-empty='business']")));
+
+        await MinutesAsync(5, cents: false);
+        _clock.Advance(TimeSpan.FromHours(25)); // past the default 24 h outcome window: the predictions have matured
+        var points = string.Join(",", Enumerable.Range(0, 6).Select(d =>
+            $$$"""{"name": "retention_d7", "value": {{{(0.40 + (0.01 * d)).ToString(CultureInfo.InvariantCulture)}}}, "timestamp": "{{{_clock.GetUtcNow().AddDays(d - 6):O}}}", "service": "feed"}"""));
+        Assert.Equal(HttpStatusCode.OK, (await _server.PostJsonAsync("/v1/business-metrics", "{\"points\": [" + points + "]}")).StatusCode);
+        var api = await _server.GetAsync<System.Text.Json.Nodes.JsonObject>("/v1/services/feed/performance?from=" + Uri.EscapeDataString(_clock.GetUtcNow().AddDays(-7).ToString("O")));
+        var accuracy = api["groups"]!.AsArray().First()!["metrics"]!.AsArray().First(m => m!["name"]!.GetValue<string>() == "accuracy")!;
+
+        driver.Navigate().GoToUrl(new Uri(_server.App.BaseAddress, "/services/feed"));
+
+        var shown = driver.FindElement(By.CssSelector("table[data-performance] tr[data-group^='1/champion'] span[data-metric='accuracy']"));
+        Assert.Equal(accuracy["value"]!.GetValue<double>(), double.Parse(shown.GetAttribute("data-value")!, CultureInfo.InvariantCulture), 9);
+        Assert.Contains("(estimate)", shown.Text, StringComparison.Ordinal); // no label yet: implied by the model's confidence
+        var business = driver.FindElement(By.CssSelector("table[data-business] tr[data-business-metric='retention_d7']"));
+        Assert.Contains("0.45", business.Text, StringComparison.Ordinal); // the latest point
+        Assert.Equal("6", business.FindElement(By.CssSelector("[data-sparkline='business-retention_d7']")).GetAttribute("data-points"));
+    }
+
+    [Fact]
     public async Task ServicePage_WithABaselineAndTraffic_ShowsTheDriftTableSparklinesAndTheOverlaidDistributions()
     {
         var driver = _browser.Open();
