@@ -73,7 +73,9 @@ public sealed class RetrainingLoopScenario : IDemoScenario
             ["outcome_window"] = "1m",
             ["triggers"] = new JsonArray(
                 new JsonObject { ["metric"] = "error_rate", ["max"] = "2%" },
-                new JsonObject { ["metric"] = "latency_p99", ["max"] = "250ms" }),
+            // 1,000 ms, not a production-like 250 ms: the demo's in-process model shares two busy cores with the simulated
+            // users and the trainer, and a starved thread pool is not the regression the trigger is there to catch.
+            new JsonObject { ["metric"] = "latency_p99", ["max"] = "1000ms" }),
         },
     };
 

@@ -63,6 +63,9 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
             }
             else
             {
+                // The challenger's latency is its answer's: the first shadow call's model load is not (nobody waits on a
+                // shadow call, and a cold start is not the steady-state latency the latency trigger judges).
+                started = time.GetTimestamp();
                 IReadOnlyList<JsonObject> result = await loaded.Value!.PredictAsync([request.Row], timeout.Token);
                 outputs = result[0].ToJsonString();
             }
