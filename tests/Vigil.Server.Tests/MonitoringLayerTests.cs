@@ -54,6 +54,36 @@ public sealed class MonitoringLayerTests : IAsyncLifetime
         _server.Client.PutAsync("/v1/services/feed/monitoring", new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
     [Fact]
+    public async Task ServiceWindowMonitors_ReplaceTheDefaultSet_AndClearingThemBringsTheDefaultsBack()
+    {
+        var set = await PutSettingsAsync("""
+            {"monitors": [{"name": "busy", "layer": "output", "metric": "request_count", "threshold": 3, "window": "1m", "severity": "info"}]}
+            """);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+
+        async Task<List<JsonNode>> OutOfRangeMinuteAsync()
+        {
+            var response = await _server.PostJsonAsync("/v1/services/feed/predict", """
+                {"instances": [{"inputs": {"price": 5000, "country": "DE"}}, {"inputs": {"price": 6000, "country": "DE"}},
+                               {"inputs": {"price": 7000, "country": "FR"}}, {"inputs": {"price": 8000, "country": "FR"}}]}
+                """);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await CloseMinuteAsync();
+            return [.. (await _server.GetAsync<JsonObject>("/v1/alerts?service=feed"))["alerts"]!.AsArray().Select(a => a!)];
+        }
+
+        // The service's own set runs instead of the defaults: its monitor fires, the default schema monitor does not.
+        var own = await OutOfRangeMinuteAsync();
+        Assert.Contains(own, a => a["status"]!["monitor"]!.GetValue<string>() == "busy" && a["status"]!["state"]!.GetValue<string>() == "firing");
+        Assert.DoesNotContain(own, a => a["status"]!["monitor"]!.GetValue<string>() == "schema-violations");
+
+        // Monitors cleared: the defaults are back from the next evaluation, and the out-of-range prices are caught.
+        Assert.Equal(HttpStatusCode.OK, (await PutSettingsAsync("""{"monitors": null}""")).StatusCode);
+        var defaults = await OutOfRangeMinuteAsync();
+        Assert.Contains(defaults, a => a["status"]!["monitor"]!.GetValue<string>() == "schema-violations" && a["status"]!["subject"]!.GetValue<string>() == "price");
+    }
+
+    [Fact]
     public async Task RecordPolicy_OutOfRangeUnseenCategoryAndUnknown_AreServedAndCountedByFeatureAndKind()
     {
         var response = await _server.PostJsonAsync("/v1/services/feed/predict", """

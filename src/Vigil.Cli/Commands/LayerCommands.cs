@@ -292,13 +292,13 @@ internal static class LayerCommands
         return command;
     }
 
-    /// <summary><c>vigil monitors apply -f monitors.yaml --service S</c>: replaces the service's performance and business monitors.</summary>
+    /// <summary><c>vigil monitors apply -f monitors.yaml --service S</c>: replaces the service's monitors of the layers the file names.</summary>
     public static Command ApplyMonitors(CliContext context)
     {
         var file = new Option<FileInfo>("--file", "-f") { Description = "Monitors (YAML or JSON: a list, or 'monitors:' with a list)", HelpName = "monitors.yaml", Required = true };
         var service = new Option<string>("--service") { Description = "The service the monitors belong to", HelpName = "service", Required = true };
         var json = CliContext.JsonOption();
-        var command = new Command("apply", "Set a service's performance and business monitors from a file (replaces the defaults)") { file, service, json };
+        var command = new Command("apply", "Set a service's monitors from a file: for each layer it names (input, output, performance, business) they replace the defaults") { file, service, json };
         context.SetAction(command, async run =>
         {
             var name = run.Get(service)!;

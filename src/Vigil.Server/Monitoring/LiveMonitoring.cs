@@ -120,6 +120,21 @@ public sealed class LiveMonitoring
     /// <summary>The monitors every stream runs.</summary>
     public IReadOnlyList<MonitorDefinition> Monitors { get; private set; } = DefaultMonitors.All;
 
+    /// <summary>A service's own input and output monitors (its monitoring settings), or null for <see cref="Monitors"/>.</summary>
+    public Func<string, IReadOnlyList<MonitorDefinition>?>? ServiceMonitors { get; set; }
+
+    /// <summary>Makes a service's streams pick up changed monitors: their engines are built again on the next evaluation.</summary>
+    public void ResetEngines(string service)
+    {
+        lock (_lock)
+        {
+            foreach (var key in _engines.Keys.Where(k => k.Service == service).ToList())
+            {
+                _engines.Remove(key);
+            }
+        }
+    }
+
     /// <summary>Replaces the monitors every stream runs; streams start over with them, keeping their alerts' statuses.</summary>
     public void UseMonitors(IReadOnlyList<MonitorDefinition> monitors)
     {
@@ -328,7 +343,7 @@ public sealed class LiveMonitoring
                 var baseline = _baselines.GetValueOrDefault((stream.Service, stream.Version));
                 if (!_engines.TryGetValue(stream, out var engine))
                 {
-                    engine = new MonitorEngine(Monitors, (IReadOnlyDictionary<string, FeatureProfile>?)baseline ?? new Dictionary<string, FeatureProfile>());
+                    engine = new MonitorEngine(ServiceMonitors?.Invoke(stream.Service) ?? Monitors, (IReadOnlyDictionary<string, FeatureProfile>?)baseline ?? new Dictionary<string, FeatureProfile>());
                     engine.Restore(_alerts.Where(a => a.Key.Stream == stream).Select(a => a.Value.Status));
                     _engines[stream] = engine;
                 }

@@ -31,9 +31,18 @@ public sealed record MonitoringSettings(
     double OutcomeWindowHours = 24,
     IReadOnlyList<MonitorDefinition>? Monitors = null)
 {
-    /// <summary>The performance and business monitors in force.</summary>
+    /// <summary>
+    /// The performance and business monitors in force: the service's own of these layers, else the defaults. (A monitors
+    /// file replaces the monitors of the layers it names; the other layers keep their defaults.)
+    /// </summary>
     [JsonIgnore]
-    public IReadOnlyList<MonitorDefinition> EffectiveMonitors => Monitors ?? DefaultLayerMonitors.All;
+    public IReadOnlyList<MonitorDefinition> EffectiveMonitors =>
+        Monitors?.Where(m => m.Layer is MonitorLayer.Performance or MonitorLayer.Business).ToList() is { Count: > 0 } own ? own : DefaultLayerMonitors.All;
+
+    /// <summary>The service's own input and output monitors (they replace the default window set), or null for the defaults.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<MonitorDefinition>? WindowMonitors =>
+        Monitors?.Where(m => m.Layer is MonitorLayer.Input or MonitorLayer.Output).ToList() is { Count: > 0 } own ? own : null;
 
     /// <summary>At most this many segment attributes per service.</summary>
     public const int MaxSegmentAttributes = 4;

@@ -160,7 +160,7 @@ public static class LayerEndpoints
             VigilJson.Options);
     }
 
-    private static async Task<IResult> PutSettingsAsync(string service, HttpContext context, IVigilStore store, LayerSettingsCache cache, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PutSettingsAsync(string service, HttpContext context, IVigilStore store, LayerSettingsCache cache, LiveMonitoring monitoring, TimeProvider time, CancellationToken ct)
     {
         var (settings, error) = await RequestBody.ReadAsync<MonitoringSettings>(context.Request, ct);
         if (error is not null)
@@ -182,6 +182,7 @@ public static class LayerEndpoints
 
         // The refresher follows the change too; reloading here makes the new policy hold for this replica's next request.
         await cache.ReloadAsync(ct);
+        monitoring.ResetEngines(service); // its window monitors may have changed
         var s = saved.Value!;
         return TypedResults.Json(new MonitoringSettingsView(service, s.Settings, s.Revision, s.UpdatedAt), VigilJson.Options);
     }

@@ -1,7 +1,7 @@
 namespace Vigil.Server.Monitoring.Layers;
 
 /// <summary>Connects the layers to <see cref="LiveMonitoring"/> at start: the input and output folds, output summaries, and the performance and business states of <see cref="LiveMonitoring.Layers"/>.</summary>
-public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator evaluator, OutputLayer outputs, SegmentDrift segments) : IHostedService
+public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator evaluator, OutputLayer outputs, SegmentDrift segments, LayerSettingsCache settings) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -12,6 +12,7 @@ public sealed class LayersHook(LiveMonitoring monitoring, LayerMonitorEvaluator 
             segments.Fold(record);
         };
         monitoring.SummarizeOutputs = outputs.Summarize;
+        monitoring.ServiceMonitors = service => settings.For(service).WindowMonitors;
         monitoring.OtherLayers = service =>
         {
             var (performance, business) = evaluator.HasData(service);
