@@ -3,8 +3,10 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Spectre.Console;
+using Vigil.Monitoring;
+using Vigil.Monitoring.Layers;
+using Vigil.Releases;
 using Vigil.Retraining;
-using Vigil.Server.Retraining;
 
 namespace Vigil.Cli.Demo;
 
@@ -52,6 +54,9 @@ public sealed class RetrainingLoopScenario : IDemoScenario
         var logit = Math.Log(p / (1 - p)) + (PriceShiftPerHundred * example.Price / 100);
         return 1 / (1 + Math.Exp(-logit));
     }
+
+    /// <summary>The performance monitor whose retrain action closes the loop.</summary>
+    private const string AucMonitor = "auc-drop";
 
     /// <summary>The policy: the built-in trainer, the performance trigger, the default gate per country and device, and a canary template.</summary>
     public static JsonObject Policy() => new()
@@ -107,14 +112,37 @@ public sealed class RetrainingLoopScenario : IDemoScenario
             () => traffic.SendAsync(DriftRequests, cancellationToken),
             b => $"champion AUC on what users now do: {b.AucNow:0.000} (it was {b.AucBefore:0.000} on the old behaviour)");
 
-        // The stand-in for a monitor's retrain action.
-        console.MarkupLine("[grey]Monitors are not part of this build: the demo measured the drop itself and sends the trigger a monitor's retrain action sends.[/]");
-        var detectedAt = clock.GetUtcNow();
+        // The performance trigger is a monitor, set now that the window holds only what users do today: AUC on matured,
+        // labelled traffic more than 0.04 below what the champion scored on the old behaviour, over two hours, with the
+        // retrain action. Outcomes arrive within seconds here, so predictions mature after 3 minutes.
+        var floor = Math.Round(before.AucBefore - 0.04, 3);
+        await context.Api.PutMonitoringSettingsAsync(service, new MonitoringSettings(
+            OutcomeWindowHours: 0.05,
+            Monitors: [new MonitorDefinition(AucMonitor, MonitorLayer.Performance, "auc", floor, Duration.Hours(2), Operator: MonitorOperator.Below, Severity: AlertSeverity.Critical, Actions: [MonitorAction.Retrain])]), cancellationToken);
+        console.Line($"Monitor {AucMonitor} set (PUT /v1/services/{service}/monitoring): AUC below {floor:0.000} over 2 h of matured, labelled traffic → retrain.");
+
+        // Nobody pulls the trigger: the performance monitor set above sees AUC fall on matured, labelled traffic and its
+        // retrain action queues the job (its cause carries the alert and detected_at).
         var trigger = Stopwatch.StartNew();
-        var outcome = await context.Api.RetrainAsync(new RetrainRequest(service, $"champion AUC fell from {before.AucBefore:0.000} to {before.AucNow:0.000} on labelled traffic", "performance",
-            new JsonObject { ["metric"] = "auc", ["before"] = Math.Round(before.AucBefore, 4), ["now"] = Math.Round(before.AucNow, 4), ["detected_at"] = detectedAt.ToString("O", CultureInfo.InvariantCulture) }), cancellationToken);
-        console.Line($"POST /v1/retrain (kind performance): {outcome.Message}");
-        var jobId = outcome.Job?.Id ?? throw new InvalidOperationException("the trigger did not queue a job: " + outcome.Message);
+        RetrainJob? queued = null;
+        while (queued is null && trigger.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            queued = (await context.Api.ListJobsAsync(service, activeOnly: false, 20, cancellationToken)).Jobs
+                .FirstOrDefault(j => j.Cause.Actor == "vigil:monitors" && j.Cause.Kind == "performance");
+            if (queued is null)
+            {
+                await traffic.SendAsync(50, cancellationToken); // users keep coming while the monitor watches
+            }
+        }
+
+        if (queued is null)
+        {
+            throw new InvalidOperationException($"the {AucMonitor} monitor did not trigger a retraining within 90 s; see GET /v1/alerts?service={service}");
+        }
+
+        var detectedAt = queued.Cause.Evidence?["detected_at"]?.GetValue<string>() is { } at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture) : clock.GetUtcNow();
+        console.Line($"Alert {AucMonitor} fired and its retrain action queued job {queued.Id}: {queued.Cause.Reason}");
+        var jobId = queued.Id;
 
         // Keep the users coming while the loop runs; wait for the job, the evaluation and the release.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
