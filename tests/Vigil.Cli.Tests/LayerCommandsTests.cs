@@ -144,7 +144,6 @@ public sealed class LayerCommandsTests(ServerFixture server) : IClassFixture<Ser
         var rejected = await RunAsync("monitors", "apply", "-f", bad, "--service", name);
         Assert.Equal(1, rejected.ExitCode);
         Assert.Contains("feature 'colour' is not a feature of", rejected.Err, StringComparison.Ordinal);
-        Assert.Contains("layer 'input' runs in the live window engine", rejected.Err, StringComparison.Ordinal);
         Assert.Contains("metric 'business_mean' needs a feature", rejected.Err, StringComparison.Ordinal);
 
         var unknownMetric = Path.Combine(_directory, "metric.yaml");

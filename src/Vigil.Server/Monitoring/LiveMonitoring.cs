@@ -285,6 +285,35 @@ public sealed class LiveMonitoring
         }
     }
 
+    /// <summary>
+    /// Folds one input value into the window's profile of <paramref name="feature"/>: numeric or categorical as the
+    /// baseline says (<paramref name="known"/>), else by the value's JSON type. False for a value of the other type,
+    /// counted as the profile's type error (the caller decides whether it is a schema violation too).
+    /// </summary>
+    internal static bool FoldValue(WindowProfiles window, string feature, JsonElement value, ProfileKind? known)
+    {
+        var kind = known ?? (value.ValueKind == JsonValueKind.Number ? ProfileKind.Numeric : ProfileKind.Categorical);
+        var profile = kind == ProfileKind.Numeric ? window.Numeric(feature) : window.Categorical(feature);
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Null:
+                profile.AddNull();
+                return true;
+            case JsonValueKind.Number when kind == ProfileKind.Numeric:
+                profile.Add(value.GetDouble());
+                return true;
+            case JsonValueKind.String when kind == ProfileKind.Categorical:
+                profile.Add(value.GetString());
+                return true;
+            case JsonValueKind.True or JsonValueKind.False when kind == ProfileKind.Categorical:
+                profile.Add(value.GetBoolean() ? "true" : "false");
+                return true;
+            default:
+                profile.AddTypeError();
+                return false;
+        }
+    }
+
     private static void FoldInputs(WindowProfiles window, string inputs, Dictionary<string, FeatureProfile>? baseline)
     {
         using var document = JsonDocument.Parse(inputs);
@@ -295,27 +324,9 @@ public sealed class LiveMonitoring
 
         foreach (var property in document.RootElement.EnumerateObject())
         {
-            var kind = baseline?.GetValueOrDefault(property.Name)?.Kind
-                ?? (property.Value.ValueKind == JsonValueKind.Number ? ProfileKind.Numeric : ProfileKind.Categorical);
-            var profile = kind == ProfileKind.Numeric ? window.Numeric(property.Name) : window.Categorical(property.Name);
-            switch (property.Value.ValueKind)
+            if (!FoldValue(window, property.Name, property.Value, baseline?.GetValueOrDefault(property.Name)?.Kind))
             {
-                case JsonValueKind.Null:
-                    profile.AddNull();
-                    break;
-                case JsonValueKind.Number when kind == ProfileKind.Numeric:
-                    profile.Add(property.Value.GetDouble());
-                    break;
-                case JsonValueKind.String when kind == ProfileKind.Categorical:
-                    profile.Add(property.Value.GetString());
-                    break;
-                case JsonValueKind.True or JsonValueKind.False when kind == ProfileKind.Categorical:
-                    profile.Add(property.Value.GetBoolean() ? "true" : "false");
-                    break;
-                default:
-                    profile.AddTypeError();
-                    window.AddViolation(property.Name);
-                    break;
+                window.AddViolation(property.Name);
             }
         }
 

@@ -179,27 +179,7 @@ public sealed class SegmentDrift(LayerSettingsCache settings, LiveMonitoring mon
 
         foreach (var property in inputs.EnumerateObject())
         {
-            var kind = baseline?.GetValueOrDefault(property.Name)?.Kind
-                ?? (property.Value.ValueKind == JsonValueKind.Number ? ProfileKind.Numeric : ProfileKind.Categorical);
-            var profile = kind == ProfileKind.Numeric ? window.Numeric(property.Name) : window.Categorical(property.Name);
-            switch (property.Value.ValueKind)
-            {
-                case JsonValueKind.Null:
-                    profile.AddNull();
-                    break;
-                case JsonValueKind.Number when kind == ProfileKind.Numeric:
-                    profile.Add(property.Value.GetDouble());
-                    break;
-                case JsonValueKind.String when kind == ProfileKind.Categorical:
-                    profile.Add(property.Value.GetString());
-                    break;
-                case JsonValueKind.True or JsonValueKind.False when kind == ProfileKind.Categorical:
-                    profile.Add(property.Value.GetBoolean() ? "true" : "false");
-                    break;
-                default:
-                    profile.AddTypeError();
-                    break;
-            }
+            LiveMonitoring.FoldValue(window, property.Name, property.Value, baseline?.GetValueOrDefault(property.Name)?.Kind);
         }
     }
 }
