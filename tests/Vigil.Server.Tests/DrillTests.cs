@@ -31,8 +31,21 @@ public sealed class DrillTests
         // Flipping answers leaves confidence and inputs as they were: the input and output layers cannot see it.
         Assert.False(report.Layers.Single(l => l.Layer == "input").Caught);
         Assert.False(report.Layers.Single(l => l.Layer == "output").Caught);
-        Assert.False(report.Layers.Single(l => l.Layer == "business").Caught);
+        var business = report.Layers.Single(l => l.Layer == "business");
+        Assert.False(business.Caught);
+        Assert.Contains("has no business monitor", business.Note, StringComparison.Ordinal);
         Assert.Equal(0, report.MedianLabelDelaySeconds);
+
+        // With a business monitor, the report estimates when the business layer would see it: its window, then its for.
+        var monitored = await harness.Server.Client.PutAsync("/v1/services/shop/monitoring", new StringContent("""
+            {"monitors": [{"name": "retention-drop", "layer": "business", "metric": "business_mean", "feature": "retention_d7",
+                           "threshold": 0.3, "operator": "below", "window": "7d", "for": "1d"}]}
+            """, System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.True(monitored.IsSuccessStatusCode, await monitored.Content.ReadAsStringAsync(Ct));
+        var again = await harness.Server.ReadAsync<DrillReport>(await harness.Server.PostJsonAsync("/v1/services/shop/drill", """{"degrade": "quality=40%", "window": "1d"}"""));
+        var estimated = again.Layers.Single(l => l.Layer == "business");
+        Assert.Equal("retention-drop", estimated.Monitor);
+        Assert.Contains("about 8.00:00:00 after the injection", estimated.Note, StringComparison.Ordinal);
 
         var audit = await harness.Server.Client.GetStringAsync("/v1/audit?action=drill.run", Ct);
         Assert.Contains("DRILL (sandbox", audit, StringComparison.Ordinal);

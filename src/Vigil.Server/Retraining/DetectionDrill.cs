@@ -113,7 +113,7 @@ public sealed record DrillReport(
 /// <item>business: a replay cannot know how users would have reacted, so it is reported as not simulated.</item>
 /// </list>
 /// </summary>
-public sealed class DetectionDrill(IVigilStore store, BackendCache backends, TimeProvider time)
+public sealed class DetectionDrill(IVigilStore store, BackendCache backends, TimeProvider time, Monitoring.Layers.LayerSettingsCache? settings = null)
 {
     /// <summary>Most rows a drill replays (the newest).</summary>
     public const int MaxRows = 20_000;
@@ -209,8 +209,7 @@ public sealed class DetectionDrill(IVigilStore store, BackendCache backends, Tim
         var labels = rows.Select(r => r.Label >= 0.5).ToArray();
         var (performance, referenceAccuracy, degradedAccuracy) = PerformanceLayer(rows, answers, labels, injectedAt, to);
         layers.Add(performance);
-        layers.Add(new DrillLayer("business", false, null, null, null, 0,
-            "not simulated: a replay cannot know how users would have reacted to worse answers; the business layer sees a drop no sooner than the performance layer"));
+        layers.Add(BusinessLayer(serviceName, performance));
 
         var delays = rows.Select(r => (r.LabelledAt - r.At).TotalSeconds).Where(d => d >= 0).Order().ToArray();
         double? medianDelay = delays.Length == 0 ? null : Statistics.Quantiles.Linear(delays, 0.5);
@@ -231,6 +230,30 @@ public sealed class DetectionDrill(IVigilStore store, BackendCache backends, Tim
     }
 
     /// <summary>Whether a request is one of the degraded share: bucketed by its id as flags do (salted), so a drill is repeatable.</summary>
+    /// <summary>
+    /// The business layer is not simulated (a replay cannot know how users would have reacted to worse answers), but how
+    /// long it would take follows roughly from the service's business monitors: the degraded period must fill most of a
+    /// monitor's window and then hold for its <c>for</c>.
+    /// </summary>
+    private DrillLayer BusinessLayer(string service, DrillLayer performance)
+    {
+        var monitors = settings?.For(service).EffectiveMonitors.Where(m => m.Layer == MonitorLayer.Business).ToList() ?? [];
+        if (monitors.Count == 0)
+        {
+            return new DrillLayer("business", false, null, null, null, 0,
+                "not simulated, and the service has no business monitor: the business layer would not alert (add one with 'vigil monitors apply')");
+        }
+
+        var fastest = monitors.OrderBy(m => m.Window.Value + (m.For?.Value ?? TimeSpan.Zero)).First();
+        var estimate = fastest.Window.Value + (fastest.For?.Value ?? TimeSpan.Zero);
+        var slower = performance.Caught && performance.TimeToDetectSeconds is { } seconds && estimate.TotalSeconds > seconds
+            ? $", {TimeSpan.FromSeconds(Math.Round(estimate.TotalSeconds - seconds))} after the performance layer"
+            : string.Empty;
+        return new DrillLayer("business", false, fastest.Name, null, null, 0,
+            $"not simulated (a replay cannot know how users would have reacted); estimate: about {estimate} after the injection "
+            + $"(monitor {fastest.Name}: its window {fastest.Window} filled with the change, then its for {fastest.For ?? default}){slower}");
+    }
+
     private static bool Picked(string requestId, DrillSpec spec) =>
         spec.Kind == DrillDegradation.Shift || Vigil.Routing.Bucketing.IsIn("vigil-drill", requestId, (int)Math.Round(spec.Amount * 1_000_000));
 
