@@ -140,6 +140,8 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Contains("data-stage=\"ranking\" data-status=\"breached\"", page, StringComparison.Ordinal);
         Assert.Contains("data-stage=\"retrieval\" data-status=\"ok\"", page, StringComparison.Ordinal);
         Assert.Contains("80% of the week's end-to-end failures start at ranking (20 of 25)", page, StringComparison.Ordinal);
+        // Each stage's metric over time: a point per day with judged traces in the last two weeks.
+        Assert.Matches("data-sparkline=\"stage-ranking\" data-points=\"[1-9][0-9]*\"", page);
 
         var metric = await _server.GetAsync<StageMetricReading>("/v1/pipelines/qa/stages/ranking/metric");
         Assert.Equal(ranking.Value, metric.Value);
