@@ -40,7 +40,7 @@ internal static class ControlLoop
                 }
 
                 first = false;
-                if (leader is null || leader.IsLeader)
+                if (leader is null || await leader.ConfirmAsync(stoppingToken))
                 {
                     await tick(stoppingToken);
                 }

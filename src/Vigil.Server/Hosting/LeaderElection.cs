@@ -16,6 +16,13 @@ public interface ILeaderElection
 
     /// <summary>Who leads now: this replica when it holds the lease, else what the store says (null when no replica holds it).</summary>
     Task<LeaderInfo?> GetLeaderAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this replica still leads, checked against the store now (the lease's connection still holds the lock):
+    /// false at once when it lost the lease since the last round. Control loops call it before each tick, so a replica
+    /// that lost the lease never runs a tick on the strength of a stale flag.
+    /// </summary>
+    Task<bool> ConfirmAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -47,6 +54,10 @@ public sealed partial class LeaderElection(
     /// <inheritdoc />
     public async Task<LeaderInfo?> GetLeaderAsync(CancellationToken cancellationToken) =>
         Volatile.Read(ref _lease)?.Holder ?? await store.GetLeaderAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> ConfirmAsync(CancellationToken cancellationToken) =>
+        IsLeader ? RenewAsync(cancellationToken) : Task.FromResult(false);
 
     /// <summary>One round: keep the lease if still held, else try to take it. Returns whether this replica leads afterwards.</summary>
     public async Task<bool> RenewAsync(CancellationToken cancellationToken)
