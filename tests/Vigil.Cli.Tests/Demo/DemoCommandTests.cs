@@ -5,6 +5,7 @@ using Vigil.Cli.Demo;
 namespace Vigil.Cli.Tests.Demo;
 
 /// <summary>Runs <c>vigil demo</c> in process, end to end: data, training, the real server on SQLite, HTTP traffic, feedback.</summary>
+[Collection(DemoCollection.Name)]
 public sealed class DemoCommandTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"vigil-demo-test-{Guid.NewGuid():N}");

@@ -8,6 +8,7 @@ namespace Vigil.Cli.Tests.Demo;
 /// stays fine, the ranking stage breaches its threshold, and the report names ranking first although generation is what
 /// users see failing.
 /// </summary>
+[Collection(DemoCollection.Name)]
 public sealed class DemoQaPipelineScenarioTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"vigil-demo-qa-{Guid.NewGuid():N}");

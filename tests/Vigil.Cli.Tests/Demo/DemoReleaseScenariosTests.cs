@@ -8,6 +8,7 @@ namespace Vigil.Cli.Tests.Demo;
 /// back by the controller during its canary, the good one goes through shadow and four steps to promotion, with the kill
 /// switch flipped midway. Higher speed and fewer requests than the default demo, so it takes about 30 s.
 /// </summary>
+[Collection(DemoCollection.Name)]
 public sealed class DemoReleaseScenariosTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"vigil-demo-releases-{Guid.NewGuid():N}");

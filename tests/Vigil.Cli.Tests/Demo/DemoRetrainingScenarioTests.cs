@@ -9,6 +9,7 @@ namespace Vigil.Cli.Tests.Demo;
 /// (the stand-in for a monitor's retrain action) retrains the model with the built-in trainer, the candidate passes the
 /// evaluation, is canaried from the release template and promoted by the controller, and the maturity report says Level 2.
 /// </summary>
+[Collection(DemoCollection.Name)]
 public sealed class DemoRetrainingScenarioTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"vigil-demo-retraining-{Guid.NewGuid():N}");

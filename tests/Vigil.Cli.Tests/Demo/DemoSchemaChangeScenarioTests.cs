@@ -9,6 +9,7 @@ namespace Vigil.Cli.Tests.Demo;
 /// traffic the champion gets its training baseline, the feed sends price in cents on day 3, and the input layer's
 /// default monitors fire on price within the first simulated hour, with the shift and the time to detect printed.
 /// </summary>
+[Collection(DemoCollection.Name)]
 public sealed class DemoSchemaChangeScenarioTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"vigil-demo-schema-{Guid.NewGuid():N}");
