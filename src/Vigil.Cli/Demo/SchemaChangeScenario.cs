@@ -121,9 +121,12 @@ public sealed class SchemaChangeScenario : IDemoScenario
         SchemaChangeResult result;
         if (alert is { Status: var status })
         {
-            var median = await CurrentMedianAsync(context, champion, cancellationToken);
+            // The last whole minutes since the change (the schema alert may fire within two of them), not a span reaching back
+            // into the dollars before it.
+            var minutes = Math.Clamp((int)(clock.GetUtcNow() - changeAt).TotalMinutes - 1, 1, 5);
+            var (median, psi) = await CurrentMedianAsync(context, champion, minutes, cancellationToken);
             var sinceChange = status.FiredAt!.Value - changeAt;
-            console.MarkupLine($"[green]✓[/] [bold]input `price` shifted from the training baseline: median {Money(priceBaseline?.Median)} → {Money(median)}, PSI {status.Value.ToString("0.0", CultureInfo.InvariantCulture)}[/]");
+            console.MarkupLine($"[green]✓[/] [bold]input `price` shifted from the training baseline: median {Money(priceBaseline?.Median)} → {Money(median)}, PSI {(psi ?? double.NaN).ToString("0.0", CultureInfo.InvariantCulture)}[/]");
             console.Line($"  alert (GET /v1/alerts): {alert.Summary}");
             console.Line($"  {status.Monitor} fired at {Time(status.FiredAt.Value)}, {Span(sinceChange)} (simulated) after the feed changed; time to detect {Span(TimeSpan.FromSeconds(status.TimeToDetectSeconds ?? 0))} from the first bad window ({Time(status.FirstBadWindowStart!.Value)}).");
             result = new SchemaChangeResult(true, champion, changeAt, Day(clock, changeAt), status.Monitor, status.Subject, status.FiredAt, status.TimeToDetectSeconds, sinceChange.TotalSeconds,
@@ -152,13 +155,14 @@ public sealed class SchemaChangeScenario : IDemoScenario
         return stats.Report(Name, changeAt - QuietBefore, clock.GetUtcNow(), Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>The median price of the champion's last 5 minutes (all after the change) (GET /v1/services/{s}/features/price/distribution, merged from the sketches).</summary>
-    private static async Task<double?> CurrentMedianAsync(DemoContext context, int version, CancellationToken cancellationToken)
+    /// <summary>The median price of the champion's last <paramref name="minutes"/> minutes and their PSI against the baseline (GET /v1/services/{s}/features/price/distribution, merged from the sketches).</summary>
+    private static async Task<(double? Median, double? Psi)> CurrentMedianAsync(DemoContext context, int version, int minutes, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = context.Server };
         var view = await http.GetFromJsonAsync<JsonObject>(
-            $"v1/services/{RecommendationDataGenerator.ServiceName}/features/{RecommendationDataGenerator.Features.Price}/distribution?version={version}&minutes=5", cancellationToken);
-        return view?["current"]?["quantiles"]?.AsArray().FirstOrDefault(q => q?["q"]?.GetValue<double>() == 0.5)?["value"]?.GetValue<double>();
+            $"v1/services/{RecommendationDataGenerator.ServiceName}/features/{RecommendationDataGenerator.Features.Price}/distribution?version={version}&minutes={minutes}", cancellationToken);
+        var median = view?["current"]?["quantiles"]?.AsArray().FirstOrDefault(q => q?["q"]?.GetValue<double>() == 0.5)?["value"]?.GetValue<double>();
+        return (median, view?["drift"]?["psi"]?.GetValue<double>());
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
