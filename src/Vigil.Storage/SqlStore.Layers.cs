@@ -41,27 +41,9 @@ public abstract partial class SqlStore
                     cancellationToken,
                     transaction,
                     ("service", service));
-                var revision = before.Count == 0 ? 1 : before[0].Revision + 1;
-                var at = Timestamps.Normalize(who.At);
                 var definition = VigilJson.Serialize(settings);
-                await ExecuteAsync(
-                    connection,
-                    transaction,
-                    """
-                    INSERT INTO monitoring_settings (service, definition, revision, updated_at)
-                    VALUES (@service, @definition, @revision, @updated_at)
-                    ON CONFLICT (service) DO UPDATE SET definition = @definition, revision = @revision, updated_at = @updated_at
-                    """,
-                    cancellationToken,
-                    ("service", service),
-                    ("definition", definition),
-                    ("revision", revision),
-                    ("updated_at", ToDb(at)));
-                await InsertAuditAsync(
-                    connection,
-                    transaction,
-                    Audit(who, LayerActions.SettingsSet, service, $"{service}/monitoring", before.Count == 0 ? null : VigilJson.Serialize(before[0].Settings), definition),
-                    cancellationToken);
+                var (revision, at) = await PutServiceDefinitionAsync(
+                    connection, transaction, "monitoring_settings", service, definition, before.Count == 0 ? null : (before[0].Revision, VigilJson.Serialize(before[0].Settings)), LayerActions.SettingsSet, $"{service}/monitoring", who, cancellationToken);
                 return Result<StoredMonitoringSettings>.Ok(new StoredMonitoringSettings(service, settings, revision, at));
             },
             cancellationToken);

@@ -47,27 +47,9 @@ public abstract partial class SqlStore
                     cancellationToken,
                     transaction,
                     ("service", service));
-                var revision = before.Count == 0 ? 1 : before[0].Revision + 1;
-                var at = Timestamps.Normalize(who.At);
                 var definition = VigilJson.Serialize(policy);
-                await ExecuteAsync(
-                    connection,
-                    transaction,
-                    """
-                    INSERT INTO retraining_policies (service, definition, revision, updated_at)
-                    VALUES (@service, @definition, @revision, @updated_at)
-                    ON CONFLICT (service) DO UPDATE SET definition = @definition, revision = @revision, updated_at = @updated_at
-                    """,
-                    cancellationToken,
-                    ("service", service),
-                    ("definition", definition),
-                    ("revision", revision),
-                    ("updated_at", ToDb(at)));
-                await InsertAuditAsync(
-                    connection,
-                    transaction,
-                    Audit(who, RetrainActions.PolicySet, service, $"{service}/retraining", before.Count == 0 ? null : VigilJson.Serialize(before[0].Policy), definition),
-                    cancellationToken);
+                var (revision, at) = await PutServiceDefinitionAsync(
+                    connection, transaction, "retraining_policies", service, definition, before.Count == 0 ? null : (before[0].Revision, VigilJson.Serialize(before[0].Policy)), RetrainActions.PolicySet, $"{service}/retraining", who, cancellationToken);
                 return Result<StoredRetrainingPolicy>.Ok(new StoredRetrainingPolicy(service, policy, revision, at));
             },
             cancellationToken);
@@ -405,5 +387,41 @@ public abstract partial class SqlStore
     {
         public static JobAuditView Of(RetrainJob job) =>
             new(job.Id, job.Status, job.Cause, job.Trainer, job.Attempt, job.Coalesced, job.Version, job.Error, job.Details);
+    }
+
+    /// <summary>
+    /// Writes a service's one versioned JSON definition (its retraining policy, its monitoring settings) to
+    /// <paramref name="table"/> (columns service, definition, revision, updated_at) inside the caller's transaction, with an
+    /// audit event of before and after; returns the new revision and time.
+    /// </summary>
+    private async Task<(long Revision, DateTimeOffset At)> PutServiceDefinitionAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        string table,
+        string service,
+        string definition,
+        (long Revision, string Definition)? before,
+        string action,
+        string target,
+        AuditContext who,
+        CancellationToken cancellationToken)
+    {
+        var revision = (before?.Revision ?? 0) + 1;
+        var at = Timestamps.Normalize(who.At);
+        await ExecuteAsync(
+            connection,
+            transaction,
+            $"""
+            INSERT INTO {table} (service, definition, revision, updated_at)
+            VALUES (@service, @definition, @revision, @updated_at)
+            ON CONFLICT (service) DO UPDATE SET definition = @definition, revision = @revision, updated_at = @updated_at
+            """,
+            cancellationToken,
+            ("service", service),
+            ("definition", definition),
+            ("revision", revision),
+            ("updated_at", ToDb(at)));
+        await InsertAuditAsync(connection, transaction, Audit(who, action, service, target, before?.Definition, definition), cancellationToken);
+        return (revision, at);
     }
 }
