@@ -142,6 +142,7 @@ internal static class GatewayHost
                         CultureInfo.InvariantCulture,
                         $"allocated_bytes={GC.GetTotalAllocatedBytes(precise: false)} gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} " +
                         $"cpu_ms={process.TotalProcessorTime.TotalMilliseconds:F0} working_set_mb={process.WorkingSet64 / 1048576} " +
+                        $"jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} " +
                         $"recorder_queued_before_flush={before.Queued} recorder_written={after.Written} recorder_dropped={after.Dropped} recorder_write_failures={after.WriteFailures}\n"),
                     "text/plain");
             });
