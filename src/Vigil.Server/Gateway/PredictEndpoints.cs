@@ -22,7 +22,17 @@ public static class PredictEndpoints
 
     public static void MapPredictEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/services/{service}/predict", PredictAsync)
+        // The request path's singletons are captured once here instead of being bound per request from RequestServices.
+        var services = app.ServiceProvider;
+        var routing = services.GetRequiredService<RoutingState>();
+        var gateway = services.GetRequiredService<PredictionGateway>();
+        var metrics = services.GetRequiredService<VigilMetrics>();
+        var options = services.GetRequiredService<IOptions<VigilServerOptions>>();
+        var layers = services.GetRequiredService<LayerSettingsCache>();
+        app.MapPost(
+            "/v1/services/{service}/predict",
+            (string service, HttpRequest request, CancellationToken cancellationToken) =>
+                PredictAsync(service, request, routing, gateway, metrics, options, layers, cancellationToken))
             .RequireScope(ApiScopes.Predict)
             .WithName("Predict")
             .WithTags("Data plane")
@@ -126,15 +136,57 @@ public static class PredictEndpoints
                 return Problems.From(result.Failure!);
             }
 
-            var answers = result.Value!;
-            if (!batch)
+            return new PredictResult(service, result.Value!, batch);
+        }
+    }
+
+    /// <summary>
+    /// Writes <see cref="PredictResponse"/> (or <see cref="BatchPredictResponse"/>) straight to the response body, with
+    /// each answer's outputs as the JSON text the gateway serialized once for the recorder; the serializer would
+    /// serialize the same outputs a second time. Same names and encoder as <see cref="VigilJson.Options"/>.
+    /// </summary>
+    private sealed class PredictResult(string service, IReadOnlyList<GatewayAnswer> answers, bool batch) : IResult
+    {
+        private static readonly JsonWriterOptions WriterOptions = new() { Encoder = VigilJson.Options.Encoder, SkipValidation = true };
+
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            var body = httpContext.Response.BodyWriter;
+            using (var writer = new Utf8JsonWriter(body, WriterOptions))
             {
-                var a = answers[0];
-                return TypedResults.Json(new PredictResponse(a.RequestId, service, a.Version, a.Arm, a.Outputs), VigilJson.Options);
+                if (batch)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("service"u8, service);
+                    writer.WriteStartArray("predictions"u8);
+                    foreach (var answer in answers)
+                    {
+                        Write(writer, answer);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    Write(writer, answers[0]);
+                }
             }
 
-            var responses = answers.Select(a => new PredictResponse(a.RequestId, service, a.Version, a.Arm, a.Outputs)).ToList();
-            return TypedResults.Json(new BatchPredictResponse(service, responses), VigilJson.Options);
+            return body.FlushAsync(httpContext.RequestAborted).AsTask();
+        }
+
+        private void Write(Utf8JsonWriter writer, GatewayAnswer answer)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("request_id"u8, answer.RequestId);
+            writer.WriteString("service"u8, service);
+            writer.WriteNumber("version"u8, answer.Version);
+            writer.WriteString("arm"u8, answer.Arm);
+            writer.WritePropertyName("outputs"u8);
+            writer.WriteRawValue(answer.OutputsJson, skipInputValidation: true);
+            writer.WriteEndObject();
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Vigil.Predictions;
 using Vigil.Registry;
@@ -19,11 +21,16 @@ namespace Vigil.Server.Gateway;
 /// <param name="Violations">The schema violations found in the inputs (the request is served under the record policy); null when none.</param>
 public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null, IReadOnlyList<SchemaViolation>? Violations = null);
 
-/// <summary>One answered request.</summary>
 /// <summary>The flag that decided a request's arm and its evaluation reason (OpenFeature's name), recorded with the prediction.</summary>
 public readonly record struct FlagDecision(string? Key, string? Reason);
 
-public sealed record GatewayAnswer(string RequestId, int Version, string Arm, JsonObject Outputs);
+/// <summary>One answered request.</summary>
+/// <param name="RequestId">The request id (UUID v7 hex) feedback is joined by.</param>
+/// <param name="Version">The model version that answered (0 for the service's fallback output).</param>
+/// <param name="Arm">champion, canary or fallback.</param>
+/// <param name="Outputs">The outputs.</param>
+/// <param name="OutputsJson">The outputs serialized once (VigilJson's encoder): the recorder stores this text and the /v1 answer writes it as is.</param>
+public sealed record GatewayAnswer(string RequestId, int Version, string Arm, JsonObject Outputs, string OutputsJson);
 
 /// <summary>
 /// The request path after parsing: route by the snapshot, call the backend, record, count. Shared by the /v1 and the
@@ -101,12 +108,12 @@ public sealed class PredictionGateway(
 
         var answers = new GatewayAnswer[requests.Count];
         var at = time.GetUtcNow();
-        var fallbackText = fallback.ToJsonString();
+        var fallbackText = fallback.ToJsonString(VigilJson.Options);
         foreach (var i in off)
         {
             var request = requests[i];
             var requestId = NewRequestId(at);
-            answers[i] = new GatewayAnswer(requestId, 0, Arms.Fallback, (JsonObject)fallback.DeepClone());
+            answers[i] = new GatewayAnswer(requestId, 0, Arms.Fallback, (JsonObject)fallback.DeepClone(), fallbackText);
             recorder.Record(new PredictionRecord(
                 requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null, decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
         }
@@ -314,16 +321,17 @@ public sealed class PredictionGateway(
         }
 
         var elapsed = time.GetElapsedTime(started);
-        metrics.Backend(service, version.Number, version.Backend.Kind.ToString().ToLowerInvariant(), elapsed.TotalSeconds);
+        metrics.Backend(service, version.Number, BackendLabel(version.Backend.Kind), elapsed.TotalSeconds);
         var latencyMs = elapsed.TotalMilliseconds / indices.Count;
         for (var j = 0; j < indices.Count; j++)
         {
             var i = indices[j];
             var request = requests[i];
             var requestId = NewRequestId(at);
-            answers[i] = new GatewayAnswer(requestId, version.Number, arm, outputs[j]);
+            var outputsJson = outputs[j].ToJsonString(VigilJson.Options);
+            answers[i] = new GatewayAnswer(requestId, version.Number, arm, outputs[j], outputsJson);
             recorder.Record(new PredictionRecord(
-                requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputs[j].ToJsonString(), latencyMs, null,
+                requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputsJson, latencyMs, null,
                 decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
         }
 
@@ -342,10 +350,50 @@ public sealed class PredictionGateway(
         }
     }
 
+    /// <summary>The metric label of a backend kind, without formatting the enum on every request.</summary>
+    private static string BackendLabel(BackendKind kind) => kind switch
+    {
+        BackendKind.Onnx => "onnx",
+        BackendKind.Mlnet => "mlnet",
+        BackendKind.Http => "http",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
     private static readonly string SplitReason = EvaluationReasons.Name(EvaluationReason.Split);
     private static readonly string DisabledReason = EvaluationReasons.Name(EvaluationReason.Disabled);
     private static readonly string KeylessReason = EvaluationReasons.Name(EvaluationReason.Error);
 
-    /// <summary>A time-ordered unique id (UUID v7, 32 hex digits).</summary>
-    public static string NewRequestId(DateTimeOffset at) => Guid.CreateVersion7(at).ToString("N");
+    /// <summary>
+    /// A time-ordered unique id: a UUID version 7 (RFC 9562: 48 bits of unix milliseconds, version, 74 random bits,
+    /// variant) as 32 lowercase hex digits, the same text as <c>Guid.CreateVersion7(at).ToString("N")</c>. The random bits
+    /// come from a per-thread block of cryptographically strong bytes refilled every <see cref="IdsPerRefill"/> ids:
+    /// <see cref="Guid.CreateVersion7(DateTimeOffset)"/> asks the operating system for randomness on every call, a system
+    /// call on each request.
+    /// </summary>
+    public static string NewRequestId(DateTimeOffset at)
+    {
+        var random = t_random ??= new byte[IdsPerRefill * RandomBytesPerId];
+        if (t_used == 0)
+        {
+            RandomNumberGenerator.Fill(random);
+        }
+
+        Span<byte> id = stackalloc byte[16];
+        var ms = (ulong)at.ToUnixTimeMilliseconds();
+        BinaryPrimitives.WriteUInt64BigEndian(id, ms << 16);
+        random.AsSpan(t_used * RandomBytesPerId, RandomBytesPerId).CopyTo(id[6..]);
+        id[6] = (byte)(0x70 | (id[6] & 0x0F)); // version 7
+        id[8] = (byte)(0x80 | (id[8] & 0x3F)); // variant 10xx
+        t_used = (t_used + 1) % IdsPerRefill;
+        return Convert.ToHexStringLower(id);
+    }
+
+    private const int IdsPerRefill = 64;
+    private const int RandomBytesPerId = 10;
+
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_used;
 }

@@ -52,7 +52,7 @@ public sealed class VigilMetrics : IDisposable
         var tags = new TagList
         {
             { "vigil.service", service },
-            { "vigil.version", version },
+            { "vigil.version", Boxed(version) },
             { "vigil.arm", arm },
             { "vigil.result", result },
         };
@@ -60,11 +60,16 @@ public sealed class VigilMetrics : IDisposable
         _requestDuration.Record(seconds, tags);
     }
 
+    /// <summary>A tag value for a version number, boxed once per number instead of on every measurement.</summary>
+    private static object Boxed(int version) => (uint)version < (uint)BoxedVersions.Length ? BoxedVersions[version] : version;
+
+    private static readonly object[] BoxedVersions = Enumerable.Range(0, 256).Select(v => (object)v).ToArray();
+
     public void Invalid(string service) =>
         _requests.Add(1, new TagList { { "vigil.service", service }, { "vigil.version", 0 }, { "vigil.arm", "none" }, { "vigil.result", "invalid" } });
 
     public void Backend(string service, int version, string backend, double seconds) =>
-        _backendDuration.Record(seconds, new TagList { { "vigil.service", service }, { "vigil.version", version }, { "vigil.backend", backend } });
+        _backendDuration.Record(seconds, new TagList { { "vigil.service", service }, { "vigil.version", Boxed(version) }, { "vigil.backend", backend } });
 
     /// <summary>Counts a schema violation. Unknown feature names come from callers, so they share one label value to keep the series bounded.</summary>
     public void SchemaViolation(string service, Vigil.Registry.SchemaViolation violation)
