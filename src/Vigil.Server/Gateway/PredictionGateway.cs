@@ -372,8 +372,8 @@ public sealed class PredictionGateway(
     /// </summary>
     public static string NewRequestId(DateTimeOffset at)
     {
-        var random = t_random ??= new byte[IdsPerRefill * RandomBytesPerId];
-        if (t_used == 0)
+        var random = _random ??= new byte[IdsPerRefill * RandomBytesPerId];
+        if (_used == 0)
         {
             RandomNumberGenerator.Fill(random);
         }
@@ -381,10 +381,10 @@ public sealed class PredictionGateway(
         Span<byte> id = stackalloc byte[16];
         var ms = (ulong)at.ToUnixTimeMilliseconds();
         BinaryPrimitives.WriteUInt64BigEndian(id, ms << 16);
-        random.AsSpan(t_used * RandomBytesPerId, RandomBytesPerId).CopyTo(id[6..]);
+        random.AsSpan(_used * RandomBytesPerId, RandomBytesPerId).CopyTo(id[6..]);
         id[6] = (byte)(0x70 | (id[6] & 0x0F)); // version 7
         id[8] = (byte)(0x80 | (id[8] & 0x3F)); // variant 10xx
-        t_used = (t_used + 1) % IdsPerRefill;
+        _used = (_used + 1) % IdsPerRefill;
         return Convert.ToHexStringLower(id);
     }
 
@@ -392,8 +392,8 @@ public sealed class PredictionGateway(
     private const int RandomBytesPerId = 10;
 
     [ThreadStatic]
-    private static byte[]? t_random;
+    private static byte[]? _random;
 
     [ThreadStatic]
-    private static int t_used;
+    private static int _used;
 }
