@@ -18,3 +18,13 @@ if os.getenv("RANDOM_KEYS") == "1" then
     return wrk.format(nil, nil, nil, prefix .. "user-" .. math.random(1, 1000000) .. suffix)
   end
 end
+
+-- PACE_DELAY_MS=D: each connection waits D ms after every answer before its next request, so C connections offer at
+-- most C * 1000 / D requests per second: a steady load both endpoints sustain, where latency is the time a request takes
+-- rather than the time it queues behind others (run.sh's "paced" run).
+local pace = tonumber(os.getenv("PACE_DELAY_MS") or "")
+if pace and pace > 0 then
+  delay = function()
+    return pace
+  end
+end

@@ -96,6 +96,9 @@ internal static class GatewayHost
                 Urls = [$"http://127.0.0.1:{options.GetValueOrDefault("vigil-port") ?? "0"}"],
                 Store = storeSpec,
                 LogLevel = LogLevel.Warning,
+                RecorderLinger = options.GetValueOrDefault("recorder-linger-ms") is { } linger
+                    ? TimeSpan.FromMilliseconds(double.Parse(linger, CultureInfo.InvariantCulture))
+                    : new VigilServerOptions().RecorderLinger,
             },
             stopping.Token);
         await using var vigilScope = vigil;
