@@ -2,7 +2,7 @@
 # Gateway load benchmark: Vigil's predict endpoint against a bare Kestrel endpoint returning the same JSON (the budget's
 # baseline) and against a bare Kestrel endpoint calling the same ML.NET model directly, all loaded with wrk.
 #
-#   bench/gateway/run.sh                          # defaults: wrk -t2 -c32 -d15s, 5 s warm-up, 1 round
+#   bench/gateway/run.sh                          # defaults: wrk -t2 -c32 -d15s, 20 s warm-up, 1 round
 #   ROUNDS=2 DURATION=30s bench/gateway/run.sh    # longer / repeated
 #   NICE=-10 ROUNDS=3 bench/gateway/run.sh        # on a shared machine (as root): priority over other work
 #   HOST_ARGS="--recorder-linger-ms 5" bench/gateway/run.sh   # try another recorder linger
@@ -11,8 +11,10 @@
 #
 # Needs: the .NET SDK, wrk (apt-get install -y wrk). Builds bench/Vigil.Benchmarks in Release, starts its gateway-host
 # mode (one process: Vigil on SQLite with a freshly trained ML.NET model as champion of 'bench', plus the two bare
-# endpoints; only one of them is loaded at a time), then for each endpoint: a warm-up, a saturating run
-# (wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency) and an unloaded run (wrk -t1 -c1 -d$UNLOADED_DURATION --latency).
+# endpoints; only one of them is loaded at a time), then for each endpoint: a warm-up (20 s: the JIT keeps compiling for
+# about 15 s of load), a saturating run
+# (wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency), an unloaded run (wrk -t1 -c1 -d$UNLOADED_DURATION --latency) and
+# a paced run (see PACE_DELAY_MS).
 # wrk and the servers share the machine's cores. Results and raw wrk output are kept in $OUT (default: a temp dir).
 set -euo pipefail
 
