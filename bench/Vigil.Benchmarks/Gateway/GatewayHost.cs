@@ -129,6 +129,8 @@ internal static class GatewayHost
         {
             var body = Encoding.UTF8.GetBytes(vigilBody);
             app.MapPost("/v1/services/{service}/predict", (string service) => TypedResults.Bytes(body, "application/json; charset=utf-8"));
+            var allocationTypes = options.ContainsKey("alloc-types") ? new AllocationTypes() : null;
+            app.MapGet("/stats/alloc-types", () => TypedResults.Text(allocationTypes?.Report() ?? "start gateway-host with --alloc-types\n"));
             app.MapGet("/stats", async (HttpRequest http) =>
             {
                 var recorder = vigil.Services.GetRequiredService<PredictionRecorder>();
@@ -238,7 +240,7 @@ internal static class GatewayHost
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                throw new ArgumentException($"usage: gateway-host --request FILE [--dir DIR] [--info FILE] [--vigil-port N] [--bare-port N] [--model-port N]; got '{args[i]}'");
+                throw new ArgumentException($"usage: gateway-host --request FILE [--dir DIR] [--info FILE] [--vigil-port N] [--bare-port N] [--model-port N] [--recorder-linger-ms MS] [--alloc-types 1]; got '{args[i]}'");
             }
 
             result[args[i][2..]] = args[++i];

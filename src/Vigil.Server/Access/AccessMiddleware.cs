@@ -25,7 +25,8 @@ public sealed class AccessMiddleware(RequestDelegate next, KeyRing keys)
 
         if (keys.OpenMode)
         {
-            context.Items[ActorItem] = "local";
+            // No actor item: Items would allocate a dictionary on every request, predictions included; Actor() answers
+            // "local" in open mode.
             return next(context);
         }
 
@@ -72,6 +73,9 @@ public static class AccessExtensions
         return builder;
     }
 
+    /// <summary>The caller's key name, or <c>local</c> in open mode (every request allowed), else <c>anonymous</c>.</summary>
     public static string Actor(this HttpContext context) =>
-        context.Items.TryGetValue(AccessMiddleware.ActorItem, out var actor) && actor is string name ? name : "anonymous";
+        context.Items.TryGetValue(AccessMiddleware.ActorItem, out var actor) && actor is string name ? name
+        : context.RequestServices.GetService<KeyRing>()?.OpenMode == true ? "local"
+        : "anonymous";
 }

@@ -219,28 +219,29 @@ public static class PredictEndpoints
         {
             foreach (var property in element.EnumerateObject())
             {
-                switch (property.Name)
+                // NameEquals compares the UTF-8 name in place; property.Name would allocate a string per property.
+                if (property.NameEquals("key"u8))
                 {
-                    case "key":
-                        if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 and <= MaxKeyLength } k)
-                        {
-                            key = k;
-                        }
-                        else if (property.Value.ValueKind != JsonValueKind.Null)
-                        {
-                            errors.Add($"{where}'key' must be a string of 1–{MaxKeyLength} characters");
-                        }
-
-                        break;
-                    case "attributes":
-                        (attributes, parsedAttributes) = ReadAttributes(property.Value, where, errors);
-                        break;
-                    case "inputs":
-                        inputs = property.Value;
-                        break;
-                    default:
-                        errors.Add($"{where}unknown property '{property.Name}': a request has key, attributes and inputs");
-                        break;
+                    if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 and <= MaxKeyLength } k)
+                    {
+                        key = k;
+                    }
+                    else if (property.Value.ValueKind != JsonValueKind.Null)
+                    {
+                        errors.Add($"{where}'key' must be a string of 1–{MaxKeyLength} characters");
+                    }
+                }
+                else if (property.NameEquals("attributes"u8))
+                {
+                    (attributes, parsedAttributes) = ReadAttributes(property.Value, where, errors);
+                }
+                else if (property.NameEquals("inputs"u8))
+                {
+                    inputs = property.Value;
+                }
+                else
+                {
+                    errors.Add($"{where}unknown property '{property.Name}': a request has key, attributes and inputs");
                 }
             }
         }

@@ -71,6 +71,11 @@ public static partial class VigilServer
         });
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel < LogLevel.Warning ? LogLevel.Warning : options.LogLevel);
+        // Hosting's per-request diagnostics log only request start and finish (Information, filtered out above), yet a
+        // category enabled at any level makes hosting start an Activity and a log scope for every request (about 600
+        // bytes and an execution-context change each). Nothing here reads them; a startup failure still surfaces as the
+        // exception StartAsync throws, reported below.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // A failing remote model is reported by Vigil once, with its reason; HttpClient's own per-call logs would repeat it with stack traces.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Error);
         builder.Services.AddVigil(store, options);
