@@ -179,5 +179,22 @@ public abstract partial class ReleaseTests
         Assert.Equal(criterion.Upper!.Value, recorded["upper"]!.GetValue<double>(), 12);
     }
 
+    [Fact]
+    public async Task ManualPromote_NeedsAReason_ThenMovesTheAliases_AndIsAudited()
+    {
+        var release = await StartAsync("""{"service": "shop", "challenger": 2, "strategy": "canary", "steps": [{"weight": "5%", "hold": "1h"}], "triggers": [{"metric": "error_rate", "max": "2%"}]}""");
+
+        await VigilTestServer.ProblemAsync(await _server.PostJsonAsync($"/v1/releases/{release.Id}/promote", "{}"), 422);
+        Assert.Equal(1, (await _server.GetAsync<AliasesView>("/v1/services/shop/aliases")).Champion);
+
+        var promoted = await _server.ReadAsync<ReleaseView>(await _server.PostJsonAsync($"/v1/releases/{release.Id}/promote", """{"reason": "enough evidence"}"""));
+        Assert.Equal("promoted", promoted.Status);
+        var aliases = await _server.GetAsync<AliasesView>("/v1/services/shop/aliases");
+        Assert.Equal((2, 1), (aliases.Champion!.Value, aliases.PreviousChampion!.Value));
+        Assert.All(await SendAsync(50, offset: 7000), a => Assert.Equal(2, a.Version));
+        var audit = Assert.Single((await _server.GetAsync<AuditList>("/v1/audit?action=release.promoted")).Events);
+        Assert.Equal("enough evidence", audit.Reason);
+    }
+
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }
