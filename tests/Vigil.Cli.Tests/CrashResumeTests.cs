@@ -7,26 +7,31 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vigil.Testing;
 
 namespace Vigil.Cli.Tests;
 
 /// <summary>
 /// The release controller survives kill -9: a real 'vigil serve' process is killed in the middle of a progressive release
 /// and started again on the same store; the release goes on from where it was, without skipping or repeating a step or
-/// promoting twice.
+/// promoting twice; on SQLite and on a throwaway PostgreSQL.
 /// </summary>
 public sealed class CrashResumeTests
 {
-    [Fact]
-    public async Task ServeKilledMidRelease_ResumesWithoutSkippingOrRepeatingAStep()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task ServeKilledMidRelease_ResumesWithoutSkippingOrRepeatingAStep(string storeKind)
     {
         var ct = TestContext.Current.CancellationToken;
         var directory = Directory.CreateTempSubdirectory("vigil-crash-");
+        await using var postgres = storeKind == "postgres" ? await StartPostgresAsync(ct) : null;
+        var store = postgres is null ? "sqlite:" + Path.Combine(directory.FullName, "vigil.db") : await postgres.CreateDatabaseAsync("crash_resume", ct);
         await using var model = await FakeJsonModel.StartAsync();
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
         using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
-        var server = Start(directory.FullName, port);
+        var server = Start(directory.FullName, store, port);
         using var traffic = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
@@ -52,7 +57,7 @@ public sealed class CrashResumeTests
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync(ct);
             server.Dispose();
-            server = Start(directory.FullName, port);
+            server = Start(directory.FullName, store, port);
             await WaitUntilUpAsync(client, ct);
 
             var final = await WaitForAsync(client, id, r => r["status"]!.GetValue<string>() is "promoted" or "rolled_back" or "aborted", TimeSpan.FromSeconds(90), ct);
@@ -95,7 +100,7 @@ public sealed class CrashResumeTests
         var port = FreePort();
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         string[] serveArgs = ["--webhook", challenger.Url + "hook"];
-        var server = Start(directory.FullName, port, serveArgs);
+        var server = Start(directory.FullName, "sqlite:" + Path.Combine(directory.FullName, "vigil.db"), port, serveArgs);
         try
         {
             await WaitUntilUpAsync(client, ct);
@@ -117,7 +122,7 @@ public sealed class CrashResumeTests
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync(ct);
             server.Dispose();
-            server = Start(directory.FullName, port, serveArgs);
+            server = Start(directory.FullName, "sqlite:" + Path.Combine(directory.FullName, "vigil.db"), port, serveArgs);
             await WaitUntilUpAsync(client, ct);
 
             // The restarted controller still rolls back: the rollback is not skipped. Kill -9 the moment it is persisted
@@ -127,7 +132,7 @@ public sealed class CrashResumeTests
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync(ct);
             server.Dispose();
-            server = Start(directory.FullName, port, serveArgs);
+            server = Start(directory.FullName, "sqlite:" + Path.Combine(directory.FullName, "vigil.db"), port, serveArgs);
             await WaitUntilUpAsync(client, ct);
 
             // Let the restarted controller tick a few times, with traffic, before judging.
@@ -209,12 +214,23 @@ public sealed class CrashResumeTests
         }
     }
 
-    private static Process Start(string directory, int port, params string[] extra)
+    /// <summary>A throwaway PostgreSQL server (Vigil.Testing's, as the server tests use); skips the test where PostgreSQL is not installed.</summary>
+    private static async Task<PostgresServer> StartPostgresAsync(CancellationToken ct)
+    {
+        if (PostgresServer.FindBinDirectory() is null)
+        {
+            Assert.Skip(PostgresServer.HowToEnable);
+        }
+
+        return await PostgresServer.StartAsync(ct);
+    }
+
+    private static Process Start(string directory, string store, int port, params string[] extra)
     {
         var vigil = Path.Combine(AppContext.BaseDirectory, "vigil.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { vigil, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", "sqlite:" + Path.Combine(directory, "vigil.db"), "--controller-tick", "200ms" },
+            ArgumentList = { vigil, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", store, "--controller-tick", "200ms" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = directory,
