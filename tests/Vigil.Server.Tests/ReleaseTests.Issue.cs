@@ -196,5 +196,31 @@ public abstract partial class ReleaseTests
         Assert.Equal("enough evidence", audit.Reason);
     }
 
+    [Fact]
+    public async Task Silence_NoTrafficAtAll_NeverAdvancesAStep_TheTriggersStayInconclusive()
+    {
+        var release = await StartAsync("""
+            {"service": "shop", "challenger": 2, "strategy": "progressive",
+             "steps": [{"weight": "10%", "hold": "10m"}, {"weight": "50%", "hold": "10m"}],
+             "min_samples_per_step": 100, "analysis_interval": "5m", "outcome_window": "1m",
+             "triggers": [{"metric": "error_rate", "max": "2%"}]}
+            """);
+        for (var tick = 0; tick < 12; tick++)
+        {
+            _clock.Advance(TimeSpan.FromMinutes(10));
+            release = await TickAsync(release.Id);
+        }
+
+        Assert.Equal(("canary", 1, 100_000), (release.Status, release.State.Step, release.Traffic.CanaryWeightPpm));
+        Assert.Equal(Vigil.Releases.TriggerVerdict.Inconclusive, Assert.Single(release.Triggers!).Verdict);
+        Assert.DoesNotContain(release.Events, e => e.Details is { } d && d.Contains("\"to_step\":2", StringComparison.Ordinal));
+
+        // A little traffic, still under min_samples_per_step: the step still holds.
+        await SendAsync(300);
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        var few = await TickAsync(release.Id);
+        Assert.True(few.State.Step == 1, $"advanced on {few.Triggers?.FirstOrDefault()?.ChallengerSamples} samples: {few.LastDecision}");
+    }
+
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }
