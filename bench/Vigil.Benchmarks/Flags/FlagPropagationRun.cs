@@ -24,7 +24,9 @@ namespace Vigil.Benchmarks.Flags;
 /// <c>flag-replica</c> mode, which runs <see cref="VigilServer.RunAsync"/> exactly like <c>vigil serve</c>);</item>
 /// <item>creates service <c>shop</c> with the model as its champion through A's HTTP API;</item>
 /// <item>flips the service flag <c>shop-enabled</c> off and on N times through A's <c>/v1/flags</c> API and, from the
-/// moment A answered, polls B's predict endpoint back to back until B obeys (503 when off, 200 when on).</item>
+/// moment A answered, polls B's predict endpoint back to back until B obeys (503 when off, 200 when on);</item>
+/// <item>starts a canary release of version 2 at 100% through A and flips its release flag (the kill switch) N times
+/// the same way, until B's answers come from the champion (off) or the canary (on).</item>
 /// </list>
 /// Prints each flip's time and the p50, p95, p99 and max; the exit code is 0 when every flip was under one second.
 /// </summary>
@@ -83,47 +85,50 @@ internal static class FlagPropagationRun
             await PostAsync(client, urlA, $"/v1/services/{ServiceName}/versions", $$$"""
                 {"backend": {"kind": "http", "location": "{{{model.Urls.First()}}}", "protocol": "json", "model": null, "timeout_ms": 2000}, "metadata": null, "metrics": null, "alias": "champion"}
                 """, ct);
-            var first = await WaitForAsync(client, urlB, served: true, ct);
+            var first = await WaitForAsync(client, urlB, HttpStatusCode.OK, arm: null, ct);
             if (first >= GiveUp)
             {
                 throw new InvalidOperationException("replica B never served the service created through replica A");
             }
 
-            // Warm-up: two flips, not counted (first JIT of the flag endpoints and of B's rebuild).
-            for (var flip = 0; flip < 2; flip++)
+            // 1. The service flag: off, B answers 503 (the service's declared behaviour without a fallback); on, B serves.
+            var serviceTimes = await MeasureAsync(
+                flips,
+                on => FlipAsync(client, urlA, Flag, on, ct),
+                on => WaitForAsync(client, urlB, on ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable, arm: null, ct));
+
+            // 2. The release flag (the kill switch): a canary release at 100% of a second version, so that with the flag on
+            // every answer of B comes from the canary and with it off every answer from the champion.
+            await PostAsync(client, urlA, $"/v1/services/{ServiceName}/versions", $$$"""
+                {"backend": {"kind": "http", "location": "{{{model.Urls.First()}}}", "protocol": "json", "model": null, "timeout_ms": 2000}, "metadata": null, "metrics": null, "alias": null}
+                """, ct);
+            var release = JsonNode.Parse(await PostAsync(client, urlA, "/v1/releases", $$"""
+                {"service": "{{ServiceName}}", "challenger": 2, "strategy": "canary", "steps": [{"weight": "100%", "hold": "30d"}],
+                 "triggers": [{"metric": "error_rate", "max": "50%"}]}
+                """, ct))!["id"]!.GetValue<string>();
+            if (await WaitForAsync(client, urlB, HttpStatusCode.OK, "canary", ct) >= GiveUp)
             {
-                await FlipAsync(client, urlA, on: flip % 2 == 1, ct);
-                await WaitForAsync(client, urlB, served: flip % 2 == 1, ct);
+                throw new InvalidOperationException("replica B never served the canary of the release started through replica A");
             }
 
-            var times = new List<double>(flips);
-            for (var flip = 0; flip < flips; flip++)
-            {
-                var on = flip % 2 == 1;
-                await FlipAsync(client, urlA, on, ct);
-                var took = await WaitForAsync(client, urlB, served: on, ct);
-                if (took >= GiveUp)
-                {
-                    throw new InvalidOperationException($"flip {flip + 1} ({(on ? "on" : "off")}) was not obeyed by replica B within {GiveUp.TotalSeconds} s");
-                }
+            var releaseTimes = await MeasureAsync(
+                flips,
+                on => FlipAsync(client, urlA, release, on, ct),
+                on => WaitForAsync(client, urlB, HttpStatusCode.OK, on ? "canary" : "champion", ct));
 
-                times.Add(took.TotalMilliseconds);
-            }
-
-            // Leave the service on, as it was created.
-            if (flips % 2 == 1)
-            {
-                await FlipAsync(client, urlA, on: true, ct);
-            }
-
-            times.Sort();
-            var over = times.Count(t => t >= Budget.TotalMilliseconds);
             Console.WriteLine();
-            Console.WriteLine($"| flips | p50 | p95 | p99 | max | min | mean | over 1 s |");
-            Console.WriteLine($"|---:|---:|---:|---:|---:|---:|---:|---:|");
-            Console.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"| {times.Count} | {Percentile(times, 0.50):F1} ms | {Percentile(times, 0.95):F1} ms | {Percentile(times, 0.99):F1} ms | {times[^1]:F1} ms | {times[0]:F1} ms | {times.Average():F1} ms | {over} |"));
+            Console.WriteLine("| flag | flips | p50 | p95 | p99 | max | min | mean | over 1 s |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            var over = 0;
+            foreach (var (name, times) in new[] { ("service flag (503 ↔ served)", serviceTimes), ("release flag (canary ↔ champion)", releaseTimes) })
+            {
+                times.Sort();
+                over += times.Count(t => t >= Budget.TotalMilliseconds);
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"| {name} | {times.Count} | {Percentile(times, 0.50):F1} ms | {Percentile(times, 0.95):F1} ms | {Percentile(times, 0.99):F1} ms | {times[^1]:F1} ms | {times[0]:F1} ms | {times.Average():F1} ms | {times.Count(t => t >= Budget.TotalMilliseconds)} |"));
+            }
+
             Console.WriteLine();
             Console.WriteLine($"flag-propagation: budget < 1 s: {(over == 0 ? "PASS" : "FAIL")}; load average {LoadAverage()}");
             return over == 0 ? 0 : 1;
@@ -196,11 +201,48 @@ internal static class FlagPropagationRun
         return (process, url);
     }
 
-    private static async Task FlipAsync(HttpClient client, Uri replica, bool on, CancellationToken ct) =>
-        await PostAsync(client, replica, $"/v1/flags/{Flag}/{(on ? "on" : "off")}", """{"reason": "flag propagation benchmark"}""", ct);
+    /// <summary>
+    /// Flips a flag off and on <paramref name="flips"/> times (after two uncounted warm-up flips) and returns each flip's
+    /// time in milliseconds, from the writer's answer until the other replica obeys. Ends with the flag on.
+    /// </summary>
+    private static async Task<List<double>> MeasureAsync(int flips, Func<bool, Task> flip, Func<bool, Task<TimeSpan>> obeyed)
+    {
+        for (var warmUp = 0; warmUp < 2; warmUp++)
+        {
+            await flip(warmUp % 2 == 1);
+            await obeyed(warmUp % 2 == 1);
+        }
 
-    /// <summary>Polls <paramref name="replica"/>'s predict endpoint back to back until it serves (200) or refuses with the service flag (503) as wanted.</summary>
-    private static async Task<TimeSpan> WaitForAsync(HttpClient client, Uri replica, bool served, CancellationToken ct)
+        var times = new List<double>(flips);
+        for (var i = 0; i < flips; i++)
+        {
+            var on = i % 2 == 1;
+            await flip(on);
+            var took = await obeyed(on);
+            if (took >= GiveUp)
+            {
+                throw new InvalidOperationException($"flip {i + 1} ({(on ? "on" : "off")}) was not obeyed by replica B within {GiveUp.TotalSeconds} s");
+            }
+
+            times.Add(took.TotalMilliseconds);
+        }
+
+        if (flips % 2 == 1)
+        {
+            await flip(true);
+        }
+
+        return times;
+    }
+
+    private static async Task FlipAsync(HttpClient client, Uri replica, string flag, bool on, CancellationToken ct) =>
+        await PostAsync(client, replica, $"/v1/flags/{flag}/{(on ? "on" : "off")}", """{"reason": "flag propagation benchmark"}""", ct);
+
+    /// <summary>
+    /// Polls <paramref name="replica"/>'s predict endpoint back to back until it answers <paramref name="status"/> (and,
+    /// when <paramref name="arm"/> is given, from that arm).
+    /// </summary>
+    private static async Task<TimeSpan> WaitForAsync(HttpClient client, Uri replica, HttpStatusCode status, string? arm, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var predict = new Uri(replica, $"/v1/services/{ServiceName}/predict");
@@ -208,7 +250,8 @@ internal static class FlagPropagationRun
         {
             using var content = new StringContent(PredictBody, Encoding.UTF8, "application/json");
             using var response = await client.PostAsync(predict, content, ct);
-            if (served ? response.StatusCode == HttpStatusCode.OK : response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            if (response.StatusCode == status
+                && (arm is null || JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))?["arm"]?.GetValue<string>() == arm))
             {
                 return clock.Elapsed;
             }
@@ -217,14 +260,12 @@ internal static class FlagPropagationRun
         return clock.Elapsed;
     }
 
-    private static async Task PostAsync(HttpClient client, Uri replica, string path, string json, CancellationToken ct)
+    private static async Task<string> PostAsync(HttpClient client, Uri replica, string path, string json, CancellationToken ct)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await client.PostAsync(new Uri(replica, path), content, ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
-        }
+        var body = await response.Content.ReadAsStringAsync(ct);
+        return response.IsSuccessStatusCode ? body : throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {body}");
     }
 
     private static async Task WaitUntilUpAsync(HttpClient client, Uri replica, Process process, CancellationToken ct)
