@@ -14,5 +14,17 @@ if (args is ["pipelines-million", .. var pipelineArgs])
     return await Vigil.Benchmarks.Pipelines.PipelineMillionRun.RunAsync(pipelineArgs);
 }
 
+// Flag propagation across two replicas on PostgreSQL (docs/benchmarks.md, "Releases and flags"):
+//   dotnet run -c Release --project bench/Vigil.Benchmarks -- flag-propagation [--flips 200]
+if (args is ["flag-propagation", .. var flagArgs])
+{
+    return await Vigil.Benchmarks.Flags.FlagPropagationRun.RunAsync(flagArgs);
+}
+
+if (args is ["flag-replica", .. var replicaArgs])
+{
+    return await Vigil.Benchmarks.Flags.FlagPropagationRun.RunReplicaAsync(replicaArgs);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -185,6 +185,26 @@ public sealed class ReleaseCommandsTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Promote_WithReason_MakesTheChallengerChampion_AndModelsRollbackRestoresThePreviousOne()
+    {
+        var service = await ServiceWithTwoVersionsAsync();
+        var id = await StartAsync(service);
+
+        var promoted = await RunAsync("release", "promote", id, "--reason", "dashboards agree, skip the last step");
+        var after = await StatusJsonAsync(id);
+        var rolledBack = await RunAsync("models", "rollback", service, "--reason", "revenue dipped", "--json");
+
+        Assert.True(promoted.ExitCode == 0, promoted.ToString());
+        Assert.Equal("promoted", after.GetProperty("status").GetString());
+        Assert.False(after.GetProperty("active").GetBoolean());
+        Assert.Contains(after.GetProperty("events").EnumerateArray(), e => e.GetProperty("reason").GetString() == "dashboards agree, skip the last step");
+        Assert.True(rolledBack.ExitCode == 0, rolledBack.ToString());
+        using var restored = JsonDocument.Parse(rolledBack.Out);
+        Assert.Equal(1, restored.RootElement.GetProperty("champion").GetInt32());
+        Assert.Equal(2, restored.RootElement.GetProperty("previous_champion").GetInt32());
+    }
+
+    [Fact]
     public async Task Amend_WithoutReason_IsAUsageError_WithReason_ChangesThePlan()
     {
         var service = await ServiceWithTwoVersionsAsync();

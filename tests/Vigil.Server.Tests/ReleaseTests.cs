@@ -8,7 +8,7 @@ using Vigil.Testing;
 namespace Vigil.Server.Tests;
 
 /// <summary>Releases end to end over HTTP, on a fake clock: the controller ticks when the test says so. Runs on both stores.</summary>
-public abstract class ReleaseTests : IAsyncLifetime
+public abstract partial class ReleaseTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 2, 8, 0, 0, TimeSpan.Zero));
     private RemoteModel _champion = null!;

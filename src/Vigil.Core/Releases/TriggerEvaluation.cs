@@ -28,7 +28,7 @@ public enum TriggerVerdict
 /// <param name="ControlSamples">Trials of the control (relative triggers; 0 for absolute ones).</param>
 /// <param name="Confidence">The confidence actually used: the trigger's, Bonferroni-corrected for per-segment triggers.</param>
 /// <param name="Verdict">Breached, ok or inconclusive.</param>
-/// <param name="MarginLeft">How far the interval's bound nearest the threshold still is from it (positive: not fired); null without data.</param>
+/// <param name="MarginLeft">How far the bound that fires the trigger still is from the threshold (threshold − lower when higher is worse, upper − threshold when lower is worse; positive: not fired); null without data.</param>
 /// <param name="Reason">One sentence for people.</param>
 public sealed record TriggerEvaluation(
     RollbackTrigger Trigger,
