@@ -25,6 +25,7 @@ public sealed class SqliteStore : SqlStore
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private RecorderConnection? _recorder;
     private int _disposed;
 
     /// <summary>A store in the file at <paramref name="path"/>; the file is created by <see cref="SqlStore.MigrateAsync"/> when missing.</summary>
@@ -108,28 +109,12 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
-    private protected override Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
-        WriteAsync(work, synchronousNormal: false, cancellationToken);
-
-    /// <summary>
-    /// A write transaction for prediction records with <c>synchronous = NORMAL</c>: in WAL mode a commit then survives a
-    /// crash of Vigil but not a power loss, and costs no fsync. Prediction rows are the one high-volume write; control-plane
-    /// changes keep the default (FULL).
-    /// </summary>
-    private Task<T> InPredictionTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
-        WriteAsync(work, synchronousNormal: true, cancellationToken);
-
-    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool synchronousNormal, CancellationToken cancellationToken)
+    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             await using var connection = await OpenConnectionAsync(cancellationToken);
-            if (synchronousNormal)
-            {
-                await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL", cancellationToken);
-            }
-
             // Deferred: false starts with BEGIN IMMEDIATE, so a transaction that reads before it writes cannot deadlock with another process's.
             await using var transaction = (DbTransaction)((SqliteConnection)connection).BeginTransaction(deferred: false);
             var result = await work(connection, transaction);
@@ -173,53 +158,170 @@ public sealed class SqliteStore : SqlStore
             return Task.CompletedTask;
         }
 
-        return InPredictionTransactionAsync(
-            (connection, _) => Task.FromResult(InsertPredictions(((SqliteConnection)connection).Handle!, batch)),
-            cancellationToken);
+        return WritePredictionsLockedAsync(batch, cancellationToken);
     }
 
-    private const string InsertPredictionSql =
-        $"INSERT INTO predictions ({PredictionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (request_id) DO NOTHING";
+    private async Task WritePredictionsLockedAsync(IReadOnlyList<PredictionRecord> batch, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed == 1, this);
+            _recorder ??= await RecorderConnection.OpenAsync(_connectionString, cancellationToken);
+            try
+            {
+                _recorder.Insert(batch);
+            }
+            catch
+            {
+                // Start the next batch on a fresh connection: this one may be in any state.
+                _recorder.Dispose();
+                _recorder = null;
+                throw;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     /// <summary>
-    /// The recorder's hot write: one prepared statement per batch, values bound by position straight from the record
-    /// (strings transcoded into one reused UTF-8 buffer, which SQLite copies), in the transaction the caller opened.
-    /// Microsoft.Data.Sqlite's command would look every parameter up by name and allocate a UTF-8 copy of each string on
-    /// every row, which cost about as much CPU as the rest of a request (docs/benchmarks.md, "Where Vigil's cost goes").
+    /// The recorder's own connection, kept open for the store's life, with <c>synchronous = NORMAL</c> (in WAL mode a
+    /// commit then survives a crash of Vigil but not a power loss, and costs no fsync) and the insert prepared once.
+    /// Prediction rows are the one high-volume write; control-plane changes go through pooled connections at the default
+    /// (FULL), which this connection never returns to. Each batch is one <c>BEGIN IMMEDIATE</c> transaction, values bound
+    /// by position straight from the record (strings transcoded into one reused UTF-8 buffer, which SQLite copies).
+    /// Microsoft.Data.Sqlite's command looked every parameter up by name and allocated a UTF-8 copy of every string on
+    /// every row, about as much CPU as the rest of a request (docs/benchmarks.md, "Where Vigil's cost goes").
     /// </summary>
-    private static int InsertPredictions(sqlite3 db, IReadOnlyList<PredictionRecord> batch)
+    private sealed class RecorderConnection : IDisposable
     {
-        Check(raw.sqlite3_prepare_v2(db, InsertPredictionSql, out var statement), db);
-        using (statement)
-        {
-            var buffer = new byte[1024];
-            foreach (var record in batch)
-            {
-                BindText(statement, 1, record.RequestId, ref buffer);
-                raw.sqlite3_bind_int64(statement, 2, Timestamps.ToUnixMicroseconds(record.At));
-                BindText(statement, 3, record.Service, ref buffer);
-                raw.sqlite3_bind_int(statement, 4, record.Version);
-                BindText(statement, 5, record.Arm, ref buffer);
-                BindText(statement, 6, record.Key, ref buffer);
-                BindText(statement, 7, record.Attributes, ref buffer);
-                BindText(statement, 8, record.Inputs, ref buffer);
-                BindText(statement, 9, record.Outputs, ref buffer);
-                raw.sqlite3_bind_double(statement, 10, record.LatencyMs);
-                BindText(statement, 11, record.Error, ref buffer);
-                BindText(statement, 12, record.FlagKey, ref buffer);
-                BindText(statement, 13, record.FlagReason, ref buffer);
-                BindText(statement, 14, record.ShadowOf, ref buffer);
-                var rc = raw.sqlite3_step(statement);
-                if (rc != raw.SQLITE_DONE)
-                {
-                    Check(rc, db);
-                }
+        private const string InsertSql =
+            $"INSERT INTO predictions ({PredictionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (request_id) DO NOTHING";
 
-                raw.sqlite3_reset(statement);
+        private readonly SqliteConnection _connection;
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _insert;
+        private byte[] _buffer = new byte[1024];
+
+        private RecorderConnection(SqliteConnection connection)
+        {
+            _connection = connection;
+            _db = connection.Handle!;
+            Check(raw.sqlite3_prepare_v2(_db, InsertSql, out _insert), _db);
+        }
+
+        public static async Task<RecorderConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+        {
+            // Not pooled: the connection is held until the store is disposed, and its synchronous setting must never
+            // reach a connection the control plane writes with.
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                Exec(connection.Handle!, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}");
+                Exec(connection.Handle!, "PRAGMA synchronous = NORMAL");
+                return new RecorderConnection(connection);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
             }
         }
 
-        return batch.Count;
+        public void Insert(IReadOnlyList<PredictionRecord> batch)
+        {
+            // IMMEDIATE takes the write lock first, so a writer in another process cannot deadlock with this one.
+            Exec(_db, "BEGIN IMMEDIATE");
+            try
+            {
+                foreach (var record in batch)
+                {
+                    BindText(_insert, 1, record.RequestId, ref _buffer);
+                    raw.sqlite3_bind_int64(_insert, 2, Timestamps.ToUnixMicroseconds(record.At));
+                    BindText(_insert, 3, record.Service, ref _buffer);
+                    raw.sqlite3_bind_int(_insert, 4, record.Version);
+                    BindText(_insert, 5, record.Arm, ref _buffer);
+                    BindText(_insert, 6, record.Key, ref _buffer);
+                    BindText(_insert, 7, record.Attributes, ref _buffer);
+                    BindText(_insert, 8, record.Inputs, ref _buffer);
+                    BindText(_insert, 9, record.Outputs, ref _buffer);
+                    raw.sqlite3_bind_double(_insert, 10, record.LatencyMs);
+                    BindText(_insert, 11, record.Error, ref _buffer);
+                    BindText(_insert, 12, record.FlagKey, ref _buffer);
+                    BindText(_insert, 13, record.FlagReason, ref _buffer);
+                    BindText(_insert, 14, record.ShadowOf, ref _buffer);
+                    var rc = raw.sqlite3_step(_insert);
+                    if (rc != raw.SQLITE_DONE)
+                    {
+                        try
+                        {
+                            Check(rc, _db); // reads the message before the reset below
+                        }
+                        finally
+                        {
+                            raw.sqlite3_reset(_insert);
+                        }
+                    }
+
+                    raw.sqlite3_reset(_insert);
+                }
+
+                Exec(_db, "COMMIT");
+            }
+            catch
+            {
+                if (raw.sqlite3_get_autocommit(_db) == 0)
+                {
+                    raw.sqlite3_exec(_db, "ROLLBACK");
+                }
+
+                throw;
+            }
+        }
+
+        public SqliteConnection Connection => _connection;
+
+        public void Dispose()
+        {
+            _insert.Dispose();
+            _connection.Dispose();
+        }
+
+        private static void Exec(sqlite3 db, string sql) => Check(raw.sqlite3_exec(db, sql), db);
+    }
+
+    /// <summary>
+    /// The <c>synchronous</c> levels (0 OFF, 1 NORMAL, 2 FULL) of the connection a control-plane write would use now and
+    /// of the recorder's connection (null before the first prediction write): tests check they never mix.
+    /// </summary>
+    internal async Task<(long ControlPlane, long? Recorder)> SynchronousLevelsAsync(CancellationToken cancellationToken)
+    {
+        var controlPlane = await InTransactionAsync(
+            async (connection, transaction) =>
+            {
+                await using var command = Command(connection, transaction, "PRAGMA synchronous");
+                return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            },
+            cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_recorder is null)
+            {
+                return (controlPlane, null);
+            }
+
+            await using var command = _recorder.Connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous";
+            return (controlPlane, (long)(await command.ExecuteScalarAsync(cancellationToken))!);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     private static void BindText(sqlite3_stmt statement, int index, string? value, ref byte[] buffer)
@@ -263,6 +365,8 @@ public sealed class SqliteStore : SqlStore
         }
 
         await _writeLock.WaitAsync();
+        _recorder?.Dispose();
+        _recorder = null;
         using (var connection = new SqliteConnection(_connectionString))
         {
             SqliteConnection.ClearPool(connection);

@@ -20,6 +20,31 @@ public sealed class SqliteStoreTests : StoreConformanceTests
     }
 
     [Fact]
+    public async Task PredictionWrites_SkipTheFsync_ControlPlaneWritesKeepFull_EvenAfterManyBatches()
+    {
+        await using var store = new SqliteStore(DatabasePath);
+        await store.MigrateAsync(Ct);
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var at = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000 + batch);
+            await store.WritePredictionsAsync(
+                [new Vigil.Predictions.PredictionRecord($"r{batch}", at, "shop", 1, "champion", null, "{}", "{\"price\": 1}", "{\"p\": 0.5}", 1.5, null)],
+                Ct);
+            // A control-plane write between prediction batches, as a running server has: it must not get the recorder's setting.
+            Assert.True((await store.CreateServiceAsync(Service($"s{batch}"), Alice, Ct)).IsSuccess);
+        }
+
+        var (controlPlane, recorder) = await store.SynchronousLevelsAsync(Ct);
+
+        Assert.Equal(2, controlPlane); // FULL: an alias move or a key survives a power loss
+        Assert.Equal(1, recorder); // NORMAL: prediction rows survive a crash of Vigil, not of the machine
+        for (var batch = 0; batch < 5; batch++)
+        {
+            Assert.Equal("{\"p\": 0.5}", (await store.GetPredictionAsync($"r{batch}", Ct))!.Outputs);
+        }
+    }
+
+    [Fact]
     public async Task Migrate_FileWithOtherTablesButNoVigilSchema_ThrowsNotAVigilDatabase_AndLeavesTheFileAlone()
     {
         var path = Path.Combine(_directory.FullName, "other.db");
