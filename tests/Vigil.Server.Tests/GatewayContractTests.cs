@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using Vigil.Server.Api;
 using Vigil.Server.Releases;
@@ -105,6 +106,27 @@ public sealed partial class GatewayContractTests : IAsyncLifetime
         var record = await _server.GetAsync<PredictionView>($"/v1/predictions/{withoutKeys.Predictions[0].RequestId}");
         Assert.Null(record.Prediction.Key);
         Assert.Equal("ERROR", record.Prediction.FlagReason);
+    }
+
+    [Fact]
+    public async Task Feedback_MalformedOrOversizedBody_IsRefusedWithProblemDetails_AndStoresNothing()
+    {
+        var answer = await _server.ReadAsync<PredictResponse>(await _server.PostJsonAsync(Predict, """{"inputs": {"price": 10, "country": "DE"}}"""));
+
+        var malformed = await _server.PostJsonAsync("/v1/feedback", $$$"""{"request_id": "{{{answer.RequestId}}}", "outcomes": {"accepted": tru""");
+        var nan = await _server.PostJsonAsync("/v1/feedback", $$$"""{"request_id": "{{{answer.RequestId}}}", "outcomes": {"label": NaN}}""");
+        var big = new StringBuilder("{\"request_id\": \"" + answer.RequestId + "\", \"outcomes\": {\"note\": \"");
+        big.Append('x', 50 * 1024 * 1024).Append("\"}}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/feedback") { Content = new StringContent(big.ToString(), Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        var oversized = await _server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        await VigilTestServer.ProblemAsync(malformed, 400);
+        await VigilTestServer.ProblemAsync(nan, 400);
+        await VigilTestServer.ProblemAsync(oversized, 413);
+        var view = await _server.GetAsync<PredictionView>($"/v1/predictions/{answer.RequestId}");
+        Assert.Empty(view.Outcomes);
+        Assert.Equal(0, (await _server.GetAsync<StatusView>("/v1/status")).OrphanOutcomes);
     }
 
     /// <summary>The value of the one sample of <paramref name="name"/> whose labels include every given pair.</summary>
