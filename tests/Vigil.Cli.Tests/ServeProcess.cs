@@ -105,7 +105,8 @@ internal sealed class ServeProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM and waits for the process to end; its exit code.</summary>
     public async Task<int> TerminateAsync()
     {
-        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!)
+        // The shell's own kill, so that no procps package is needed.
+        using (var kill = Process.Start(new ProcessStartInfo("sh") { ArgumentList = { "-c", "kill -TERM " + _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!)
         {
             await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
             Assert.Equal(0, kill.ExitCode);
