@@ -23,6 +23,8 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : StoreConforma
         return new PostgresStore(_connectionString);
     }
 
+    protected override async Task<IVigilStore> CreateEmptyStoreAsync() => new PostgresStore(await postgres.CreateDatabaseAsync("upgrade", Ct));
+
     public override async ValueTask DisposeAsync()
     {
         foreach (var replica in _replicas)

@@ -13,6 +13,9 @@ public sealed class SqliteStoreTests : StoreConformanceTests
 
     protected override Task<IVigilStore> CreateStoreAsync() => Task.FromResult<IVigilStore>(new SqliteStore(DatabasePath));
 
+    protected override Task<IVigilStore> CreateEmptyStoreAsync() =>
+        Task.FromResult<IVigilStore>(new SqliteStore(Path.Combine(_directory.FullName, $"empty-{Guid.NewGuid():N}.db")));
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

@@ -23,6 +23,10 @@ namespace Vigil.Cli.Demo;
 /// than a day of baseline traffic). The simulated time is continuous across the change, and everything asked of the
 /// clock afterwards (the time, new timers, delays, a timer's <c>Change</c>) uses the new speed; a timer already
 /// running keeps the real due time it was given, so it fires early or late by at most its remaining period.</para>
+/// <para>A throttle (<see cref="Throttle"/>, set by <see cref="TrafficPacer"/>) slows the clock below the speed a scenario
+/// asked for when the machine cannot send the simulated traffic on time: the clock then runs at
+/// <c>requested speed × throttle</c> (never below 1), continuously like a speed change, and a scenario's later
+/// <see cref="ChangeSpeed"/> keeps the throttle.</para>
 /// </remarks>
 public sealed class AcceleratedTimeProvider : TimeProvider
 {
@@ -48,11 +52,17 @@ public sealed class AcceleratedTimeProvider : TimeProvider
 
         _real = real;
         Start = start ?? real.GetUtcNow();
-        _anchor = new Anchor(real.GetTimestamp(), Start, speed);
+        _anchor = new Anchor(real.GetTimestamp(), Start, speed, 1);
     }
 
-    /// <summary>Simulated seconds per real second, now.</summary>
+    /// <summary>Simulated seconds per real second, now: <see cref="RequestedSpeed"/> × <see cref="Throttle"/>, at least 1.</summary>
     public double Speed => Volatile.Read(ref _anchor).Speed;
+
+    /// <summary>The speed asked for by the constructor or the last <see cref="ChangeSpeed"/>, before the throttle.</summary>
+    public double RequestedSpeed => Volatile.Read(ref _anchor).RequestedSpeed;
+
+    /// <summary>The share of <see cref="RequestedSpeed"/> the clock runs at, in (0, 1]; 1 unless <see cref="SetThrottle"/> slowed it.</summary>
+    public double Throttle => Volatile.Read(ref _anchor).Throttle;
 
     /// <summary>The simulated time at which this clock was created.</summary>
     public DateTimeOffset Start { get; }
@@ -81,11 +91,32 @@ public sealed class AcceleratedTimeProvider : TimeProvider
             throw new ArgumentOutOfRangeException(nameof(speed), speed, "the speed must be a finite number of at least 1");
         }
 
+        Swap(current => (speed, current.Throttle));
+    }
+
+    /// <summary>
+    /// From now on, runs at <paramref name="throttle"/> × <see cref="RequestedSpeed"/> (at least 1): the simulated time goes
+    /// on from where it is, as with <see cref="ChangeSpeed"/>.
+    /// </summary>
+    /// <param name="throttle">The share of the requested speed, in (0, 1]; 1 runs at the requested speed.</param>
+    public void SetThrottle(double throttle)
+    {
+        if (!double.IsFinite(throttle) || throttle <= 0 || throttle > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(throttle), throttle, "the throttle must be in (0, 1]");
+        }
+
+        Swap(current => (current.RequestedSpeed, throttle));
+    }
+
+    private void Swap(Func<Anchor, (double RequestedSpeed, double Throttle)> change)
+    {
         while (true)
         {
             var current = Volatile.Read(ref _anchor);
             var timestamp = _real.GetTimestamp();
-            var next = new Anchor(timestamp, Now(current, timestamp), speed);
+            var (requested, throttle) = change(current);
+            var next = new Anchor(timestamp, Now(current, timestamp), requested, throttle);
             if (ReferenceEquals(Interlocked.CompareExchange(ref _anchor, next, current), current))
             {
                 return;
@@ -129,7 +160,10 @@ public sealed class AcceleratedTimeProvider : TimeProvider
     private DateTimeOffset Now(Anchor anchor, long timestamp) =>
         anchor.Simulated + ToSimulated(_real.GetElapsedTime(anchor.RealTimestamp, timestamp), anchor.Speed);
 
-    private sealed record Anchor(long RealTimestamp, DateTimeOffset Simulated, double Speed);
+    private sealed record Anchor(long RealTimestamp, DateTimeOffset Simulated, double RequestedSpeed, double Throttle)
+    {
+        public double Speed { get; } = Math.Max(1, RequestedSpeed * Throttle);
+    }
 
     /// <summary>A timer of the underlying clock whose <see cref="Change"/> takes simulated durations.</summary>
     private sealed class AcceleratedTimer(AcceleratedTimeProvider clock, ITimer inner) : ITimer

@@ -57,8 +57,9 @@ public sealed class BaselineTraffic : IDemoScenario
         var planned = (long)settings.RequestsPerDay * settings.Days;
         var started = Stopwatch.GetTimestamp();
         var start = clock.GetUtcNow();
+        var pacer = new TrafficPacer(clock);
 
-        return await context.Console.TrackAsync($"{Name}: {settings.Days} simulated day(s), {planned:N0} requests", async progress =>
+        var report = await context.Console.TrackAsync($"{Name}: {settings.Days} simulated day(s), {planned:N0} requests", async progress =>
         {
             var allPredicted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var sender = SendFeedbackAsync(context, feedback, stats, allPredicted.Task, cancellationToken);
@@ -72,6 +73,7 @@ public sealed class BaselineTraffic : IDemoScenario
                     {
                         await WaitUntilAsync(clock, arrival, cancellationToken);
                         await gate.WaitAsync(cancellationToken);
+                        pacer.Sending(arrival);
 
                         // Draw everything here, in order, so the requests do not depend on how responses interleave.
                         var user = users[(int)(users.Length * Math.Pow(random.NextDouble(), 2))];
@@ -91,6 +93,7 @@ public sealed class BaselineTraffic : IDemoScenario
             finally
             {
                 allPredicted.TrySetResult();
+                pacer.Release();
             }
 
             await sender;
@@ -98,6 +101,12 @@ public sealed class BaselineTraffic : IDemoScenario
             progress.Report(stats.Progress(Name, start, start + duration, duration, planned));
             return stats.Report(Name, start, end, Stopwatch.GetElapsedTime(started));
         });
+        if (pacer.Describe(Name) is { } slowed)
+        {
+            context.Console.Line(slowed);
+        }
+
+        return report;
     }
 
     /// <summary>
@@ -137,11 +146,13 @@ public sealed class BaselineTraffic : IDemoScenario
         return TimeSpan.FromMinutes(Math.Min(minutes, MaxFeedbackDelay.TotalMinutes));
     }
 
-    /// <summary>Waits on the simulated clock until <paramref name="at"/> (returns at once when it has passed).</summary>
+    /// <summary>
+    /// Waits on the simulated clock until <paramref name="at"/> (returns at once when it has passed). A delay keeps the real
+    /// duration it started with, so when the clock slowed meanwhile (<see cref="TrafficPacer"/>) it waits again for the rest.
+    /// </summary>
     internal static async Task WaitUntilAsync(AcceleratedTimeProvider clock, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var wait = at - clock.GetUtcNow();
-        if (wait > TimeSpan.Zero)
+        for (var wait = at - clock.GetUtcNow(); wait > TimeSpan.Zero; wait = at - clock.GetUtcNow())
         {
             await Task.Delay(wait, clock, cancellationToken);
         }

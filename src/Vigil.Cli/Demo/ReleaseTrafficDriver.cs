@@ -79,6 +79,7 @@ public sealed class ReleaseTrafficDriver
         var feedback = new FeedbackQueue();
         var started = Stopwatch.GetTimestamp();
         var start = clock.GetUtcNow();
+        var pacer = new TrafficPacer(clock);
         var allPredicted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sender = BaselineTraffic.SendFeedbackAsync(_context, feedback, Stats, allPredicted.Task, cancellationToken);
         // Not disposed: a request still in flight when the demo is stopped releases it afterwards. It holds no wait handle.
@@ -102,6 +103,8 @@ public sealed class ReleaseTrafficDriver
                         break;
                     }
 
+                    pacer.Sending(arrival);
+
                     // Draw everything here, in order, so the requests do not depend on how responses interleave.
                     var user = _users[(int)(_users.Length * Math.Pow(_random.NextDouble(), 1.5))];
                     var example = _generator.NextExample(user);
@@ -120,6 +123,12 @@ public sealed class ReleaseTrafficDriver
         finally
         {
             allPredicted.TrySetResult();
+            pacer.Release();
+        }
+
+        if (pacer.Describe(scenario) is { } slowed)
+        {
+            _context.Console.Line(slowed);
         }
 
         await sender;
