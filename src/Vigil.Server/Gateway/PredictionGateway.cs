@@ -19,7 +19,17 @@ namespace Vigil.Server.Gateway;
 /// <param name="Row">The inputs in schema order.</param>
 /// <param name="ParsedAttributes">The attributes parsed once for flag evaluation; null when the request carried none.</param>
 /// <param name="Violations">The schema violations found in the inputs (the request is served under the record policy); null when none.</param>
-public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null, IReadOnlyList<SchemaViolation>? Violations = null);
+public sealed record GatewayRequest(string? Key, string Attributes, string Inputs, InputRow Row, RequestAttributes? ParsedAttributes = null, IReadOnlyList<SchemaViolation>? Violations = null)
+{
+    /// <summary>
+    /// The key flags and canary weights bucket this request by: its <see cref="Key"/>, or for a request without one a
+    /// random key drawn for this request alone, so keyless traffic is split by the same weights, just not stickily
+    /// (the record keeps <see cref="Key"/> null).
+    /// </summary>
+    public string BucketingKey => Key ?? (_randomKey ??= "~" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+
+    private string? _randomKey;
+}
 
 /// <summary>The flag that decided a request's arm and its evaluation reason (OpenFeature's name), recorded with the prediction.</summary>
 public readonly record struct FlagDecision(string? Key, string? Reason);
@@ -62,7 +72,7 @@ public sealed class PredictionGateway(
             var offEvaluation = default(FlagEvaluation);
             for (var i = 0; i < requests.Count; i++)
             {
-                var evaluation = serviceFlag.Evaluate(requests[i].Key, requests[i].ParsedAttributes);
+                var evaluation = serviceFlag.Evaluate(requests[i].BucketingKey, requests[i].ParsedAttributes);
                 decisions[i] = new FlagDecision(serviceFlag.Key, EvaluationReasons.Name(evaluation.Reason));
                 if (!evaluation.Value)
                 {
@@ -157,8 +167,8 @@ public sealed class PredictionGateway(
     /// <summary>
     /// Routes requests the service flag let through: champion, canary, shadow. With a release that routes traffic, the
     /// release flag is evaluated per request first (false: the champion, with the flag's reason); where it is true the
-    /// release's sticky step weight decides (reason <c>SPLIT</c>); a request with no key cannot be bucketed and stays with
-    /// the champion (reason <c>ERROR</c>, as OpenFeature's TARGETING_KEY_MISSING).
+    /// release's step weight decides (reason <c>SPLIT</c>): stickily by the request's key, or, for a request without a
+    /// key, by a random key of its own (<see cref="GatewayRequest.BucketingKey"/>).
     /// </summary>
     private async Task<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, CancellationToken cancellationToken)
     {
@@ -180,7 +190,7 @@ public sealed class PredictionGateway(
             {
                 if (release.Flag is { } releaseFlag)
                 {
-                    var evaluation = releaseFlag.Evaluate(requests[i].Key, requests[i].ParsedAttributes);
+                    var evaluation = releaseFlag.Evaluate(requests[i].BucketingKey, requests[i].ParsedAttributes);
                     if (!evaluation.Value)
                     {
                         (flagOff ??= new bool[requests.Count])[i] = true;
@@ -194,14 +204,8 @@ public sealed class PredictionGateway(
                     continue;
                 }
 
-                if (requests[i].Key is not { } key)
-                {
-                    decisions[i] = new FlagDecision(flagKey, KeylessReason);
-                    continue;
-                }
-
                 decisions[i] = new FlagDecision(flagKey, SplitReason);
-                if (Bucketing.IsIn(release.Id, key, release.Traffic.CanaryWeightPpm))
+                if (Bucketing.IsIn(release.Id, requests[i].BucketingKey, release.Traffic.CanaryWeightPpm))
                 {
                     canary[i] = true;
                     anyCanary = true;
@@ -361,7 +365,6 @@ public sealed class PredictionGateway(
 
     private static readonly string SplitReason = EvaluationReasons.Name(EvaluationReason.Split);
     private static readonly string DisabledReason = EvaluationReasons.Name(EvaluationReason.Disabled);
-    private static readonly string KeylessReason = EvaluationReasons.Name(EvaluationReason.Error);
 
     /// <summary>
     /// A time-ordered unique id: a UUID version 7 (RFC 9562: 48 bits of unix milliseconds, version, 74 random bits,

@@ -22,8 +22,12 @@ public sealed class VigilServerOptions
     [Range(1, 100_000)]
     public int RecorderBatchSize { get; init; } = 1_000;
 
-    /// <summary>How long the recorder waits for more records before writing a batch that is not full. Default 20 ms (real time).</summary>
-    public TimeSpan RecorderLinger { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// How long the recorder waits for more records before writing a batch that is not full. Default 2 ms (real time):
+    /// long enough to turn a trickle into batches, short enough that queued records die young (no gen2 collections
+    /// under load) and each write is a short burst beside the request threads (docs/benchmarks.md).
+    /// </summary>
+    public TimeSpan RecorderLinger { get; init; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.</summary>
     [Range(1_024, 1_073_741_824)]
