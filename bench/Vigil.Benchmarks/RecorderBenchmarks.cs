@@ -94,6 +94,57 @@ public class RecorderBenchmarks
     [Benchmark(OperationsPerInvoke = SmallBatchSize)]
     public Task WritePredictions_SmallBatch() => _store.WritePredictionsAsync(Next(SmallBatchSize), CancellationToken.None);
 
+    [IterationSetup(Target = nameof(Baseline_AdoNetCommand))]
+    public void BuildBaselineBatches() => Fill(BatchSize);
+
+    /// <summary>
+    /// The alternative a .NET developer would write: Microsoft.Data.Sqlite's parameterized command with named parameters,
+    /// one prepared command per batch, one transaction per batch with synchronous = NORMAL, into a second table of the
+    /// same shape and indexes in the same file. Vigil's recorder wrote this way until it bound by position (SQLite only).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = BatchSize)]
+    public void Baseline_AdoNetCommand()
+    {
+        if (Store != "sqlite")
+        {
+            return; // the comparison is for the SQLite path; on PostgreSQL the store writes with binary COPY
+        }
+
+        var batch = Next(BatchSize);
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory, "recorder.db")}");
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA synchronous = NORMAL; CREATE TABLE IF NOT EXISTS baseline_predictions AS SELECT * FROM predictions WHERE 0; "
+                + "CREATE UNIQUE INDEX IF NOT EXISTS baseline_predictions_id ON baseline_predictions (request_id); "
+                + "CREATE INDEX IF NOT EXISTS baseline_predictions_service_at ON baseline_predictions (service, at);";
+            pragma.ExecuteNonQuery();
+        }
+
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO baseline_predictions (request_id, at, service, version, arm, key, attributes, inputs, outputs, latency_ms, error, flag_key, flag_reason, shadow_of)
+            VALUES (@request_id, @at, @service, @version, @arm, @key, @attributes, @inputs, @outputs, @latency_ms, @error, @flag_key, @flag_reason, @shadow_of)
+            ON CONFLICT (request_id) DO NOTHING
+            """;
+        string[] names = ["request_id", "at", "service", "version", "arm", "key", "attributes", "inputs", "outputs", "latency_ms", "error", "flag_key", "flag_reason", "shadow_of"];
+        var parameters = names.Select(n => command.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter("@" + n, null))).ToArray();
+        foreach (var r in batch)
+        {
+            object?[] values = [r.RequestId, r.At.ToUnixTimeMilliseconds() * 1000, r.Service, r.Version, r.Arm, r.Key, r.Attributes, r.Inputs, r.Outputs, r.LatencyMs, r.Error, r.FlagKey, r.FlagReason, r.ShadowOf];
+            for (var i = 0; i < values.Length; i++)
+            {
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
     private void Fill(int size)
     {
         _batches.Clear();
