@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Vigil.Testing;
 
 namespace Vigil.Cli.Tests;
 
@@ -238,7 +237,7 @@ public sealed class CliAgainstServerTests(ServerFixture server) : IClassFixture<
     [Fact]
     public async Task UnreachableServer_ExitsOneWithCannotReach()
     {
-        var closed = ClosedPort();
+        var closed = Ports.Free();
 
         var result = await Cli.RunAsync("--server", $"http://127.0.0.1:{closed}", "services", "list");
 
@@ -246,14 +245,5 @@ public sealed class CliAgainstServerTests(ServerFixture server) : IClassFixture<
         Assert.Equal(
             $"error: cannot reach Vigil at http://127.0.0.1:{closed}: connection refused. Start it with 'vigil serve' or pass --server.",
             result.Err.Trim());
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

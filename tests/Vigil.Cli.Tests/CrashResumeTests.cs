@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +27,7 @@ public sealed class CrashResumeTests
         await using var postgres = storeKind == "postgres" ? await StartPostgresAsync(ct) : null;
         var store = postgres is null ? "sqlite:" + Path.Combine(directory.FullName, "vigil.db") : await postgres.CreateDatabaseAsync("crash_resume", ct);
         await using var model = await FakeJsonModel.StartAsync();
-        var port = FreePort();
+        var port = Ports.Free();
         var baseUrl = $"http://127.0.0.1:{port}";
         using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
         var server = Start(directory.FullName, store, port);
@@ -97,7 +96,7 @@ public sealed class CrashResumeTests
         var directory = Directory.CreateTempSubdirectory("vigil-crash-rollback-");
         await using var champion = await FakeJsonModel.StartAsync();
         await using var challenger = await FailingModel.StartAsync(); // answers 500 once failing, and receives the webhooks
-        var port = FreePort();
+        var port = Ports.Free();
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         string[] serveArgs = ["--webhook", challenger.Url + "hook"];
         var server = Start(directory.FullName, "sqlite:" + Path.Combine(directory.FullName, "vigil.db"), port, serveArgs);
@@ -324,12 +323,5 @@ public sealed class CrashResumeTests
         }
 
         throw new Xunit.Sdk.XunitException("vigil serve did not come up");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

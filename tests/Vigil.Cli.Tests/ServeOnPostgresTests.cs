@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
@@ -23,7 +22,7 @@ public sealed class ServeOnPostgresTests(PostgresFixture postgres) : IClassFixtu
         var store = $"postgres://{PostgresServer.User}@127.0.0.1:{postgres.Server.Port}/{database.Database}";
         var directory = Directory.CreateTempSubdirectory("vigil-serve-pg-");
         await using var model = await FakeJsonModel.StartAsync();
-        var server = $"http://127.0.0.1:{FreePort()}";
+        var server = $"http://127.0.0.1:{Ports.Free()}";
         var vigil = ServeProcess.Start(directory.FullName, "serve", "--urls", server, "--store", store);
         try
         {
@@ -88,14 +87,5 @@ public sealed class ServeOnPostgresTests(PostgresFixture postgres) : IClassFixtu
             await again.DisposeAsync();
             directory.Delete(recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Vigil.Storage;
+using Vigil.Testing;
 
 namespace Vigil.Cli.Tests;
 
@@ -24,7 +24,7 @@ public sealed class ServeProcessTests
     {
         var directory = Directory.CreateTempSubdirectory("vigil-serve-");
         await using var model = await FakeJsonModel.StartAsync();
-        var port = FreePort();
+        var port = Ports.Free();
         var server = $"http://127.0.0.1:{port}";
         var store = "sqlite:" + Path.Combine(directory.FullName, "vigil.db");
         var vigil = ServeProcess.Start(directory.FullName, "serve", "--urls", server, "--store", store);
@@ -68,7 +68,7 @@ public sealed class ServeProcessTests
     public async Task Serve_BeyondLoopbackWithoutAdminKey_RefusesToStart_AndStartsOnceOneExists()
     {
         var directory = Directory.CreateTempSubdirectory("vigil-serve-");
-        var port = FreePort();
+        var port = Ports.Free();
         var store = "sqlite:" + Path.Combine(directory.FullName, "vigil.db");
         try
         {
@@ -105,10 +105,10 @@ public sealed class ServeProcessTests
     public async Task Serve_PostgresUrlThatDoesNotAnswer_ExitsOneWithAClearMessage()
     {
         var directory = Directory.CreateTempSubdirectory("vigil-serve-");
-        var closed = FreePort();
+        var closed = Ports.Free();
         try
         {
-            await using var vigil = ServeProcess.Start(directory.FullName, "serve", "--urls", $"http://127.0.0.1:{FreePort()}", "--store", $"postgres://vigil:hunter2@127.0.0.1:{closed}/vigil");
+            await using var vigil = ServeProcess.Start(directory.FullName, "serve", "--urls", $"http://127.0.0.1:{Ports.Free()}", "--store", $"postgres://vigil:hunter2@127.0.0.1:{closed}/vigil");
             var clock = Stopwatch.StartNew();
 
             var code = await vigil.WaitForExitAsync(StartBudget);
@@ -133,7 +133,7 @@ public sealed class ServeProcessTests
         await File.WriteAllTextAsync(path, "shopping list: milk, eggs", Ct);
         try
         {
-            await using var vigil = ServeProcess.Start(directory.FullName, "serve", "--urls", $"http://127.0.0.1:{FreePort()}", "--store", "sqlite:" + path);
+            await using var vigil = ServeProcess.Start(directory.FullName, "serve", "--urls", $"http://127.0.0.1:{Ports.Free()}", "--store", "sqlite:" + path);
 
             var code = await vigil.WaitForExitAsync(StartBudget);
 
@@ -147,14 +147,5 @@ public sealed class ServeProcessTests
         {
             directory.Delete(recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

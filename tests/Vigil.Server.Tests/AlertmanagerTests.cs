@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Vigil.Monitoring;
 using Vigil.Server.Monitoring;
+using Vigil.Testing;
 
 namespace Vigil.Server.Tests;
 
@@ -16,12 +15,6 @@ public sealed class AlertmanagerTests
 {
     private const string Binary = "/usr/bin/prometheus-alertmanager";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task FiringAlert_IsAcceptedAndListedByARealAlertmanager_AndResolvedEndsIt()
@@ -35,7 +28,7 @@ public sealed class AlertmanagerTests
         var directory = Directory.CreateTempSubdirectory("vigil-alertmanager-").FullName;
         var config = Path.Combine(directory, "alertmanager.yml");
         await File.WriteAllTextAsync(config, "route:\n  receiver: none\nreceivers:\n  - name: none\n", ct);
-        var port = FreePort();
+        var port = Ports.Free();
         using var process = Process.Start(new ProcessStartInfo(Binary)
         {
             ArgumentList = { $"--config.file={config}", $"--storage.path={directory}", $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=" },

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
+using Vigil.Testing;
 
 namespace Vigil.Storage.Tests;
 
@@ -82,7 +81,7 @@ public sealed class StoreFactoryTests
     [Fact]
     public async Task Migrate_PostgresWhereNothingListens_FailsWithinSecondsNamingHostAndPort()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         await using var store = StoreFactory.Open($"postgres://vigil:hunter2@127.0.0.1:{port}/vigil");
         var clock = Stopwatch.StartNew();
 
@@ -94,12 +93,5 @@ public sealed class StoreFactoryTests
         var health = await store.CheckAsync(Ct);
         Assert.False(health.Reachable);
         Assert.Contains($"127.0.0.1:{port}", health.Error, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Vigil.Testing;
@@ -70,7 +68,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var bin = FindBinDirectory() ?? throw new InvalidOperationException(HowToEnable);
         var asSystemUser = Environment.UserName == "root";
         var directory = Directory.CreateTempSubdirectory("vigil-pg-").FullName;
-        var server = new PostgresServer(bin, directory, asSystemUser, FreePort());
+        var server = new PostgresServer(bin, directory, asSystemUser, Ports.Free());
         try
         {
             if (asSystemUser)
@@ -153,11 +151,4 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     private static bool HasTools(string bin) => File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl"));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

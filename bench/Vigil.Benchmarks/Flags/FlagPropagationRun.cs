@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -174,7 +173,7 @@ internal static class FlagPropagationRun
 
     private static (Process Process, Uri Url) StartReplica(string store)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{Ports.Free()}");
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -325,11 +324,4 @@ internal static class FlagPropagationRun
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
