@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Vigil.Access;
@@ -147,31 +148,53 @@ public static class PredictEndpoints
     /// </summary>
     private sealed class PredictResult(string service, IReadOnlyList<GatewayAnswer> answers, bool batch) : IResult
     {
+        private const int KeptBufferBytes = 64 * 1024;
         private static readonly JsonWriterOptions WriterOptions = new() { Encoder = VigilJson.Options.Encoder, SkipValidation = true };
+
+        // One buffer and writer per thread, reused: the answer is built whole, so it goes out with a Content-Length
+        // (no chunked framing) and no writer is allocated per request. The bytes are copied into the response pipe
+        // before ExecuteAsync returns, so the next request on this thread may reuse them at once.
+        [ThreadStatic]
+        private static ArrayBufferWriter<byte>? _buffer;
+
+        [ThreadStatic]
+        private static Utf8JsonWriter? _writer;
 
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            var body = httpContext.Response.BodyWriter;
-            using (var writer = new Utf8JsonWriter(body, WriterOptions))
+            var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+            buffer.ResetWrittenCount();
+            var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+            writer.Reset(buffer);
+            if (batch)
             {
-                if (batch)
+                writer.WriteStartObject();
+                writer.WriteString("service"u8, service);
+                writer.WriteStartArray("predictions"u8);
+                foreach (var answer in answers)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteString("service"u8, service);
-                    writer.WriteStartArray("predictions"u8);
-                    foreach (var answer in answers)
-                    {
-                        Write(writer, answer);
-                    }
+                    Write(writer, answer);
+                }
 
-                    writer.WriteEndArray();
-                    writer.WriteEndObject();
-                }
-                else
-                {
-                    Write(writer, answers[0]);
-                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            else
+            {
+                Write(writer, answers[0]);
+            }
+
+            writer.Flush();
+            var response = httpContext.Response;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = buffer.WrittenCount;
+            var body = response.BodyWriter;
+            buffer.WrittenSpan.CopyTo(body.GetSpan(buffer.WrittenCount));
+            body.Advance(buffer.WrittenCount);
+            if (buffer.Capacity > KeptBufferBytes)
+            {
+                _buffer = null; // a large batch's answer: do not keep its buffer for every later request on this thread
+                _writer = null;
             }
 
             return body.FlushAsync(httpContext.RequestAborted).AsTask();
