@@ -32,7 +32,7 @@ public sealed class BackendCache : IAsyncDisposable
     public IReadOnlyList<(string Service, int Version)> Keys => [.. _entries.Keys];
 
     /// <summary>The backend of <paramref name="version"/>, loading it on first use.</summary>
-    public async Task<Result<IModelBackend>> GetAsync(ServiceDefinition service, ModelVersion version, CancellationToken cancellationToken)
+    public async ValueTask<Result<IModelBackend>> GetAsync(ServiceDefinition service, ModelVersion version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(version);

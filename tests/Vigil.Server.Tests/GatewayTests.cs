@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Vigil.Server.Api;
-
 using Vigil.Testing;
 
 namespace Vigil.Server.Tests;
@@ -43,6 +43,25 @@ public abstract class GatewayTests : ShopServerTests
         var response = await Server.PostJsonAsync("/v1/services/shop/predict", """{"inputs": {"price": 1,, }""");
         var problem = await VigilTestServer.ProblemAsync(response, 400);
         Assert.Contains("not valid JSON", problem["detail"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("""{"inputs": {"price": 25, "country": "DE"}} {"inputs": {}}""")]
+    [InlineData("""{"inputs": {"price": 25, "country": "DE"}} trailing""")]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task Predict_EmptyBodyOrMoreThanOneValue_Returns400AndRecordsNothing(string body)
+    {
+        var recorder = Server.App.Services.GetRequiredService<Vigil.Server.Recording.PredictionRecorder>();
+        await Server.App.FlushAsync(TestContext.Current.CancellationToken);
+        var before = recorder.Snapshot().Written;
+
+        var response = await Server.PostJsonAsync("/v1/services/shop/predict", body);
+
+        var problem = await VigilTestServer.ProblemAsync(response, 400);
+        Assert.False(string.IsNullOrWhiteSpace(problem["detail"]?.GetValue<string>()));
+        await Server.App.FlushAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(before, recorder.Snapshot().Written);
     }
 
     [Fact]

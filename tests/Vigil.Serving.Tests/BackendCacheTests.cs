@@ -19,7 +19,7 @@ public sealed class BackendCacheTests(ModelFixture model)
         var threads = Enumerable.Range(0, calls.Length).Select(i => new Thread(() =>
         {
             barrier.SignalAndWait(Ct);
-            calls[i] = cache.GetAsync(SyntheticData.Service, version, Ct);
+            calls[i] = cache.GetAsync(SyntheticData.Service, version, Ct).AsTask();
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());

@@ -37,7 +37,7 @@ public static class RequestBody
     }
 
     /// <summary>Parses the body into a <see cref="JsonDocument"/> (for endpoints that read it by hand). The caller disposes it.</summary>
-    public static async Task<(JsonDocument? Document, IResult? Error)> ReadDocumentAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async ValueTask<(JsonDocument? Document, IResult? Error)> ReadDocumentAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (CheckContentType(request) is { } contentTypeError)
@@ -47,8 +47,27 @@ public static class RequestBody
 
         try
         {
-            var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken);
-            return (document, null);
+            // The whole body from Kestrel's pipe, then one synchronous parse: a small body is usually complete on the
+            // first read, and no stream adapter or parse task is allocated per request. The size limit still applies
+            // (Kestrel throws BadHttpRequestException 413 past it).
+            var reader = request.BodyReader;
+            while (true)
+            {
+                var read = await reader.ReadAsync(cancellationToken);
+                if (read.IsCompleted)
+                {
+                    try
+                    {
+                        return (ParseWhole(read.Buffer), null);
+                    }
+                    finally
+                    {
+                        reader.AdvanceTo(read.Buffer.End);
+                    }
+                }
+
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
         }
         catch (JsonException ex)
         {
@@ -57,6 +76,32 @@ public static class RequestBody
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, TooLarge(request));
+        }
+    }
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    /// <summary>
+    /// One JSON value that must fill the whole body. <see cref="JsonDocument.ParseValue"/> copies the bytes (the pipe's
+    /// memory is returned to Kestrel right after); a second value or trailing garbage throws like a malformed body.
+    /// </summary>
+    private static JsonDocument ParseWhole(System.Buffers.ReadOnlySequence<byte> body)
+    {
+        var json = new Utf8JsonReader(body, ReaderOptions);
+        var document = JsonDocument.ParseValue(ref json);
+        try
+        {
+            if (json.Read())
+            {
+                throw new JsonException("the body holds more than one JSON value", null, null, json.BytesConsumed);
+            }
+
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
         }
     }
 

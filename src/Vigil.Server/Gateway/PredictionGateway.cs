@@ -59,7 +59,7 @@ public sealed class PredictionGateway(
     /// active release's step weight takes its key (sticky bucketing salted with the release id); sampled champion requests
     /// are copied to a shadow challenger after the answer. Expected failures are returned, never thrown.
     /// </summary>
-    public async Task<Result<IReadOnlyList<GatewayAnswer>>> PredictAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
+    public async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> PredictAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
     {
         // ── Service flag (docs/flags.md, "The service flag") ────────────────────────────────────────────────────────
         // Evaluated first, per request, from the snapshot. Where it is off the model is not called: the request gets the
@@ -95,7 +95,7 @@ public sealed class PredictionGateway(
     /// Answers the requests at <paramref name="off"/> with the service's fallback output (recorded and counted with arm
     /// and result <c>fallback</c>) and routes the others; without a declared fallback, 503 naming the flag and how to turn it on.
     /// </summary>
-    private async Task<Result<IReadOnlyList<GatewayAnswer>>> ServeFallbackAsync(
+    private async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> ServeFallbackAsync(
         ServiceRoute route,
         string flagKey,
         FlagEvaluation evaluation,
@@ -170,7 +170,7 @@ public sealed class PredictionGateway(
     /// release's step weight decides (reason <c>SPLIT</c>): stickily by the request's key, or, for a request without a
     /// key, by a random key of its own (<see cref="GatewayRequest.BucketingKey"/>).
     /// </summary>
-    private async Task<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, CancellationToken cancellationToken)
+    private async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, CancellationToken cancellationToken)
     {
         var service = route.Service.Name;
         if (route.Champion is not { } champion)
@@ -267,7 +267,7 @@ public sealed class PredictionGateway(
     }
 
     /// <summary>Serves the requests whose <paramref name="selected"/> flag equals <paramref name="expected"/> with <paramref name="version"/>.</summary>
-    private async Task<Result<bool>> ServeAsync(
+    private async ValueTask<Result<bool>> ServeAsync(
         ServiceRoute route,
         ModelVersion version,
         string arm,
