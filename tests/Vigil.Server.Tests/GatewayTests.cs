@@ -45,6 +45,17 @@ public abstract class GatewayTests : ShopServerTests
         Assert.Contains("not valid JSON", problem["detail"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void Recorder_LingersByStore_ShortInProcessOnSqlite_LongerOnPostgres()
+    {
+        var kind = Server.App.Services.GetRequiredService<IVigilStore>().Kind;
+        var recorder = Server.App.Services.GetRequiredService<Vigil.Server.Recording.PredictionRecorder>();
+
+        // SQLite writes beside the request threads: short bursts. PostgreSQL pays a round trip and a staging table per
+        // batch: a trickle of requests should not become hundreds of transactions a second.
+        Assert.Equal(kind == "postgres" ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromMilliseconds(2), recorder.Linger);
+    }
+
     [Theory]
     [InlineData("""{"inputs": {"price": 25, "country": "DE"}} {"inputs": {}}""")]
     [InlineData("""{"inputs": {"price": 25, "country": "DE"}} trailing""")]

@@ -98,7 +98,7 @@ internal static class GatewayHost
                 LogLevel = LogLevel.Warning,
                 RecorderLinger = options.GetValueOrDefault("recorder-linger-ms") is { } linger
                     ? TimeSpan.FromMilliseconds(double.Parse(linger, CultureInfo.InvariantCulture))
-                    : new VigilServerOptions().RecorderLinger,
+                    : null,
             },
             stopping.Token);
         await using var vigilScope = vigil;

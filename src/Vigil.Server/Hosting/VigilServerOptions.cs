@@ -23,11 +23,17 @@ public sealed class VigilServerOptions
     public int RecorderBatchSize { get; init; } = 1_000;
 
     /// <summary>
-    /// How long the recorder waits for more records before writing a batch that is not full. Default 2 ms (real time):
-    /// long enough to turn a trickle into batches, short enough that queued records die young (no gen2 collections
-    /// under load) and each write is a short burst beside the request threads (docs/benchmarks.md).
+    /// How long the recorder waits for more records before writing a batch that is not full (real time). Null (the
+    /// default) picks by store: 2 ms on SQLite, where the write runs in this process beside the request threads (short
+    /// bursts, and queued records die young: no gen2 collections under load); 20 ms on PostgreSQL, where each batch
+    /// pays a fixed round trip and a staging table of its own, so a trickle should not become hundreds of tiny
+    /// transactions a second (docs/benchmarks.md).
     /// </summary>
-    public TimeSpan RecorderLinger { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan? RecorderLinger { get; init; }
+
+    /// <summary>The recorder's linger for a store of <paramref name="storeKind"/> when <see cref="RecorderLinger"/> is not set.</summary>
+    public static TimeSpan DefaultRecorderLinger(string storeKind) =>
+        storeKind == "postgres" ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromMilliseconds(2);
 
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.</summary>
     [Range(1_024, 1_073_741_824)]

@@ -37,7 +37,7 @@ public sealed partial class PredictionRecorder : BackgroundService
         _logger = logger;
         _capacity = options.Value.RecorderCapacity;
         _batchSize = options.Value.RecorderBatchSize;
-        _linger = options.Value.RecorderLinger;
+        _linger = options.Value.RecorderLinger ?? VigilServerOptions.DefaultRecorderLinger(store.Kind);
         _channel = Channel.CreateBounded<PredictionRecord>(new BoundedChannelOptions(_capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -46,6 +46,9 @@ public sealed partial class PredictionRecorder : BackgroundService
         });
         metrics.ObserveQueueDepth(() => _channel.Reader.Count);
     }
+
+    /// <summary>How long this recorder waits to fill a batch that is not full.</summary>
+    public TimeSpan Linger => _linger;
 
     /// <summary>Queues a record without waiting. Returns false, and counts a drop, when the channel is full.</summary>
     public bool Record(PredictionRecord record)
