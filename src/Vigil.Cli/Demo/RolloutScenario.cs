@@ -52,7 +52,10 @@ public sealed class RolloutScenario : IDemoScenario
         ["analysis_interval"] = "1h",
         ["outcome_window"] = "1h",
         ["triggers"] = new JsonArray(
-            new JsonObject { ["metric"] = "task_completed", ["compare"] = "control", ["max_drop"] = "3pp" },
+            // 99%, not the default 95%: at 800 requests a day the 1% step judges 10–20 challenger samples, where the
+            // plug-in sequential interval is too narrow for an extreme share (0 of 10), and this challenger is no worse
+            // than the champion: a false rollback of the good release once broke the demo's test (docs/releases.md).
+            new JsonObject { ["metric"] = "task_completed", ["compare"] = "control", ["max_drop"] = "3pp", ["confidence"] = 0.99 },
             new JsonObject { ["metric"] = "error_rate", ["max"] = "2%" },
             // 1,000 ms, not a production-like 250 ms: the demo's in-process model shares two busy cores with the simulated
             // users and the trainer, and a starved thread pool is not the regression the trigger is there to catch.
