@@ -17,8 +17,8 @@ namespace Vigil.Releases;
 /// (50% for p50). This is conservative and needs no quantile estimate: no distribution is assumed.</item>
 /// <item>Per-segment trigger: judged in each of the K segments of its attribute at level α/K (Bonferroni), so the chance
 /// that any segment fires falsely stays at most α.</item>
-/// <item>Fewer than <see cref="MinSamples"/> trials in an arm judged (or the plan's min_samples_per_step, when lower):
-/// inconclusive; a breach is never declared on so little data.</item>
+/// <item>Fewer than <see cref="MinSamples"/> trials in an arm judged (or the plan's min_samples_per_step, when lower,
+/// but never fewer than <see cref="MinSamplesFloor"/>): inconclusive; a breach is never declared on so little data.</item>
 /// </list>
 /// ρ is tuned to the plan's min_samples_per_step (<see cref="ConfidenceSequence.Rho"/>).
 /// </remarks>
@@ -27,8 +27,16 @@ public static class TriggerEvaluator
     /// <summary>The fewest trials an arm needs before a trigger or criterion is judged.</summary>
     public const int MinSamples = 100;
 
+    /// <summary>
+    /// The fewest trials an arm needs whatever the plan says. The intervals plug in each arm's (smoothed) variance, which
+    /// is only trustworthy asymptotically: at ten trials an extreme share (0 of 10) gives an interval far too narrow,
+    /// and the demo's good rollout was once rolled back on exactly that. A plan's lower min_samples_per_step still lets
+    /// its steps advance sooner; its triggers wait for this many.
+    /// </summary>
+    public const int MinSamplesFloor = 30;
+
     /// <summary>The fewest trials each arm needs under <paramref name="plan"/>.</summary>
-    public static int MinSamplesFor(ReleasePlan plan) => Math.Max(1, Math.Min(MinSamples, plan.MinSamplesPerStep));
+    public static int MinSamplesFor(ReleasePlan plan) => Math.Max(MinSamplesFloor, Math.Min(MinSamples, plan.MinSamplesPerStep));
 
     /// <summary>Every trigger of <paramref name="plan"/> (each segment of per-segment triggers); while shadowing only metrics measurable in shadow.</summary>
     public static IReadOnlyList<TriggerEvaluation> EvaluateTriggers(ReleasePlan plan, AnalysisSnapshot analysis, bool shadowing = false)

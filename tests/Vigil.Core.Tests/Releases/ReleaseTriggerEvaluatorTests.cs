@@ -89,6 +89,24 @@ public sealed class ReleaseTriggerEvaluatorTests
     }
 
     [Fact]
+    public void PlanWithFewMinSamples_StillNeedsThirtyPerArm_BeforeATriggerIsJudged()
+    {
+        // What CI once saw in the demo: a plan with min_samples_per_step 10, a good challenger's unlucky 0 of 10
+        // completions against the champion's 32%. With ten trials the plug-in interval excluded -3pp; it must wait.
+        var plan = Plan with { MinSamplesPerStep = 10 };
+        var unlucky = new AnalysisSnapshot(T0, 10, ReleaseTestPlans.Arm(10, 0, 0, 0), ReleaseTestPlans.Arm(714, 228, 0, 0));
+        var clear = new AnalysisSnapshot(T0, 60, ReleaseTestPlans.Arm(60, 0, 0, 0), ReleaseTestPlans.Arm(714, 228, 0, 0));
+
+        var early = Only(plan, ReleaseMetrics.TaskCompleted, unlucky);
+        var later = Only(plan, ReleaseMetrics.TaskCompleted, clear);
+
+        Assert.Equal(30, TriggerEvaluator.MinSamplesFor(plan));
+        Assert.Equal(TriggerVerdict.Inconclusive, early.Verdict);
+        Assert.Contains("too few samples", early.Reason, StringComparison.Ordinal);
+        Assert.Equal(TriggerVerdict.Breached, later.Verdict); // 0 of 60 against 32% is a real regression
+    }
+
+    [Fact]
     public void WhileShadowing_OnlyMetricsMeasurableInShadowAreJudged()
     {
         var snapshot = new AnalysisSnapshot(T0, 2_000, ReleaseTestPlans.Arm(2_000, 0, 10, 5), ReleaseTestPlans.Arm(50_000, 35_000, 500, 100));
