@@ -25,60 +25,18 @@ public sealed class LayerSettingsCache(IVigilStore store)
     }
 }
 
-/// <summary>Keeps <see cref="LayerSettingsCache"/> current: at start, on each settings change, and every snapshot resync.</summary>
-public sealed partial class LayerSettingsRefresher(
-    IVigilStore store,
-    LayerSettingsCache cache,
-    IOptions<VigilServerOptions> options,
-    ILogger<LayerSettingsRefresher> logger) : BackgroundService
+/// <summary>
+/// Keeps <see cref="LayerSettingsCache"/> current (<see cref="StoreChangeRefresher"/>): at start, on each settings
+/// change, and every snapshot resync.
+/// </summary>
+public sealed class LayerSettingsRefresher(IVigilStore store, LayerSettingsCache cache, IOptions<VigilServerOptions> options, ILogger<LayerSettingsRefresher> logger)
+    : StoreChangeRefresher(store, options, logger)
 {
-    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    protected override string What => "the services' monitoring settings";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        store.Changed += OnChanged;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await cache.ReloadAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogReloadFailed(logger, ex);
-                }
+    protected override bool RefreshAtStart => true;
 
-                try
-                {
-                    await _signal.WaitAsync(options.Value.SnapshotResync, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+    protected override bool Affects(ControlPlaneChange change) => change.What == LayerActions.SettingsSet;
 
-                while (_signal.CurrentCount > 0)
-                {
-                    await _signal.WaitAsync(stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            store.Changed -= OnChanged;
-        }
-    }
-
-    private void OnChanged(object? sender, ControlPlaneChange change)
-    {
-        if (change.What == LayerActions.SettingsSet)
-        {
-            _signal.Release();
-        }
-    }
-
-    [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "Could not reload the services' monitoring settings; the last ones stay in force")]
-    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+    protected override Task RefreshAsync(CancellationToken cancellationToken) => cache.ReloadAsync(cancellationToken);
 }
