@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vigil.Server.Hosting;
+using Vigil.Server.Recording;
 
 namespace Vigil.Cli.Commands;
 
@@ -66,7 +67,33 @@ internal static class ServeCommand
                 result.AddError($"--controller-tick '{result.GetValueOrDefault<string>()}': expected a duration of at least 100ms, such as 1s, 10s or 1m");
             }
         });
-        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store, webhooks, controllerTick };
+        var durability = new Option<string>("--recorder-durability")
+        {
+            Description = "async: answer at once, a crash loses the last few milliseconds of records; commit: answer only once the prediction's record is committed (503 if it cannot be in time) [env: VIGIL_RECORDER_DURABILITY] [default: async]",
+            HelpName = "async|commit",
+            DefaultValueFactory = _ => context.Environment("VIGIL_RECORDER_DURABILITY") is { Length: > 0 } env ? env : "async",
+        };
+        durability.Validators.Add(result =>
+        {
+            if (ParseDurability(result.GetValueOrDefault<string>()) is null)
+            {
+                result.AddError($"--recorder-durability '{result.GetValueOrDefault<string>()}': expected async or commit");
+            }
+        });
+        var maxUnknown = new Option<string>("--max-unknown-features")
+        {
+            Description = $"Distinct undeclared feature names a monitoring window profiles by name; more count as one overflow violation [env: VIGIL_MAX_UNKNOWN_FEATURES] [default: {VigilServerOptions.DefaultMaxUnknownFeatures}]",
+            HelpName = "count",
+            DefaultValueFactory = _ => context.Environment("VIGIL_MAX_UNKNOWN_FEATURES") is { Length: > 0 } env ? env : VigilServerOptions.DefaultMaxUnknownFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        maxUnknown.Validators.Add(result =>
+        {
+            if (ParseMaxUnknown(result.GetValueOrDefault<string>()) is null)
+            {
+                result.AddError($"--max-unknown-features '{result.GetValueOrDefault<string>()}': expected a whole number from 0 to 10000");
+            }
+        });
+        var command = new Command("serve", "Run the Vigil server until Ctrl+C") { urls, store, webhooks, controllerTick, durability, maxUnknown };
         context.SetAction(command, async run =>
         {
             var options = new VigilServerOptions
@@ -76,11 +103,23 @@ internal static class ServeCommand
                 TimeProvider = context.Time,
                 Webhooks = [.. SplitWebhooks(run.Get(webhooks) ?? [])],
                 ControllerTick = ParseTick(run.Get(controllerTick)) ?? TimeSpan.FromSeconds(10),
+                RecorderDurability = ParseDurability(run.Get(durability)) ?? RecorderDurability.Async,
+                MaxUnknownFeatures = ParseMaxUnknown(run.Get(maxUnknown)) ?? VigilServerOptions.DefaultMaxUnknownFeatures,
             };
             return await VigilServer.RunAsync(options, run.CancellationToken);
         });
         return command;
     }
+
+    private static RecorderDurability? ParseDurability(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "async" => RecorderDurability.Async,
+        "commit" => RecorderDurability.Commit,
+        _ => null,
+    };
+
+    private static int? ParseMaxUnknown(string? text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 10_000 ? n : null;
 
     /// <summary>A duration as plans write them (10s, 1m) or in milliseconds (200ms).</summary>
     private static TimeSpan? ParseTick(string? text)

@@ -79,7 +79,9 @@ internal static class StatusCommand
         grid.AddRow("[bold]Recorder[/]",
             $"{recorder.Queued:N0} queued of {recorder.Capacity:N0}, {recorder.Written:N0} written, "
             + (recorder.Dropped > 0 ? $"[red]{recorder.Dropped:N0} dropped[/]" : "0 dropped")
-            + (recorder.WriteFailures > 0 ? $", [yellow]{recorder.WriteFailures:N0} write failures (retried)[/]" : string.Empty));
+            + (recorder.WriteFailures > 0 ? $", [yellow]{recorder.WriteFailures:N0} write failures (retried)[/]" : string.Empty)
+            + (recorder.FoldErrors > 0 ? $", [yellow]{recorder.FoldErrors:N0} fold errors[/] (values left out of monitoring, see the log)" : string.Empty)
+            + (recorder.Durability == "commit" ? $"; durability commit ({recorder.CommitTimeouts:N0} timed out)" : string.Empty));
         grid.AddRow("[bold]Orphan outcomes[/]", $"{status.OrphanOutcomes:N0} (feedback whose prediction is not stored)");
         grid.AddRow("[bold]Leader[/]", status.Leader switch
         {

@@ -35,7 +35,8 @@ public sealed partial class LeaderElection(
     IVigilStore store,
     TimeProvider time,
     IOptions<VigilServerOptions> options,
-    ILogger<LeaderElection> logger) : BackgroundService, ILeaderElection
+    ILogger<LeaderElection> logger,
+    Observability.VigilMetrics? metrics = null) : BackgroundService, ILeaderElection
 {
     // Not disposed: it has no wait handle, and a host stopped twice must still be able to resign.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -132,7 +133,11 @@ public sealed partial class LeaderElection(
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ControlLoop.RunAsync(ct => RenewAsync(ct), options.Value.ControllerTick, time, ex => LogAcquireFailed(logger, ex.Message), stoppingToken);
+        ControlLoop.RunAsync(ct => RenewAsync(ct), options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("leader-election");
+                LogAcquireFailed(logger, ex.Message);
+            }, stoppingToken);
 
     private static string NewReplicaId()
     {
