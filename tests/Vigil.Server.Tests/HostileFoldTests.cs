@@ -89,6 +89,7 @@ public sealed class HostileFoldTests : IAsyncLifetime
     {
         var ids = new List<string>();
         var statuses = new Dictionary<int, int>();
+        var servedInvalidText = false;
         async Task SendAsync(string body)
         {
             var response = await _server.PostJsonAsync("/v1/services/svc/predict", body);
@@ -98,6 +99,7 @@ public sealed class HostileFoldTests : IAsyncLifetime
             Assert.True(status is 200 or 400 or 422, $"{status} for {body}: {text}");
             if (status == 200)
             {
+                servedInvalidText |= body.Contains("\\ud", StringComparison.Ordinal);
                 var node = JsonNode.Parse(text)!;
                 if (node["predictions"] is JsonArray predictions)
                 {
@@ -135,6 +137,16 @@ public sealed class HostileFoldTests : IAsyncLifetime
 
         Assert.True(ids.Count > Values.Length, "most requests must be served: " + string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}")));
         await AssertAliveAndStoredAsync(ids);
+
+        // A lone surrogate that got past the edge (in an unknown feature) is a counted fold error, never a lost record.
+        var recorder = (await _server.GetAsync<StatusView>("/v1/status")).Recorder;
+        if (servedInvalidText)
+        {
+            Assert.True(recorder.FoldErrors > 0, "a served lone surrogate must be counted as a fold error");
+            var metrics = await _server.Client.GetStringAsync("/metrics", Ct);
+            Assert.Contains("vigil_monitoring_fold_errors_total{", metrics, StringComparison.Ordinal);
+            Assert.Contains("vigil_reason=\"invalid_text\"", metrics, StringComparison.Ordinal);
+        }
     }
 
     private async Task AssertAliveAndStoredAsync(IReadOnlyList<string> ids)
