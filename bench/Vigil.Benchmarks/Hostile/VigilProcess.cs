@@ -46,7 +46,7 @@ internal sealed class VigilProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { vigilDll, "serve", "--urls", url.ToString().TrimEnd('/'), "--store", store }.Concat(extra))
+        foreach (var argument in new[] { Path.GetFullPath(vigilDll), "serve", "--urls", url.ToString().TrimEnd('/'), "--store", store }.Concat(extra))
         {
             start.ArgumentList.Add(argument);
         }
@@ -101,7 +101,7 @@ internal sealed class VigilProcess : IAsyncDisposable
 
         using var registered = await client.PostAsJsonAsync(
             new Uri(Url, $"/v1/services/{service}/versions"),
-            new RegisterVersionRequest(new BackendSpec(BackendKind.Http, model.ToString(), HttpProtocol.Json, TimeoutMs: 5000), Alias: "champion"),
+            new RegisterVersionRequest(new BackendSpec(BackendKind.Http, model.ToString(), Vigil.Registry.HttpProtocol.Json, TimeoutMs: 5000), Alias: "champion"),
             VigilJson.Options,
             ct);
         registered.EnsureSuccessStatusCode();
