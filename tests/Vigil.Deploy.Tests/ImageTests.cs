@@ -50,6 +50,11 @@ public sealed class ImageTests
         }, Ct);
 
         var rootfs = Directory.CreateTempSubdirectory("vigil-image-").FullName;
+        // The container's "/": readable and searchable by its user, as an image's root is (a temp folder is 0700).
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(rootfs, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
         try
         {
             Log("exporting");
@@ -85,7 +90,7 @@ public sealed class ImageTests
         // The binary in the image is the build the labels name.
         await using (var versionRun = ChrootContainer.Start(rootfs, image, ["/opt/vigil/vigil", "--version"]))
         {
-            Assert.Equal(0, await versionRun.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+            Assert.True(await versionRun.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, versionRun.Output);
             Assert.Equal($"vigil {version} (commit {revision})", versionRun.Output.Trim());
         }
 
@@ -93,7 +98,7 @@ public sealed class ImageTests
         var listen = new Dictionary<string, string> { [VigilEnvironment.Urls] = $"http://0.0.0.0:{Ports.Free()}" };
         await using (var refused = ChrootContainer.Start(rootfs, image, [.. image.Entrypoint, .. image.Cmd], listen))
         {
-            Assert.Equal(1, await refused.WaitForExitAsync(TimeSpan.FromSeconds(90), Ct));
+            Assert.True(await refused.WaitForExitAsync(TimeSpan.FromSeconds(90), Ct) == 1, refused.Output);
             Assert.Contains("without an admin API key", refused.Output, StringComparison.Ordinal);
             Assert.Contains("vigil keys create", refused.Output, StringComparison.Ordinal);
         }
