@@ -88,14 +88,15 @@ internal static class ImageBuild
             Directory.Delete(output, recursive: true);
         }
 
-        // The test host's MSBuild variables would point a nested build at the wrong MSBuild.
+        // The test host's MSBuild variables would point a nested build at the wrong MSBuild; no MSBuild node or compiler
+        // server is left running after the test.
         var environment = System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k == "DOTNET_HOST_PATH")
             .ToDictionary(k => k, _ => (string?)null);
         var publish = await Tools.RunAsync(
             "dotnet",
             ["publish", Repository.PathOf("src", "Vigil.Cli", "Vigil.Cli.csproj"), "-c", Configuration, "-r", "linux-x64", "--self-contained",
-                "-o", output, "-nologo", "-v:q"],
+                "-o", output, "-nologo", "-v:q", "-nodeReuse:false", "-p:UseSharedCompilation=false"],
             cancellationToken,
             Repository.Root,
             environment: environment);
