@@ -40,15 +40,7 @@ public sealed class ImageTests
         var revision = VigilBuild.Commit;
         var created = DateTimeOffset.UnixEpoch.AddSeconds(1_700_000_000).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var tag = "localhost/vigil-image-test:" + Guid.NewGuid().ToString("N")[..8];
-        Log("building " + tag);
-        await ImageBuild.BuildAsync(tag, new Dictionary<string, string>
-        {
-            ["VERSION"] = version,
-            ["REVISION"] = revision,
-            ["CREATED"] = created,
-            ["SOURCE"] = "https://example.org/vigil.git",
-        }, Ct);
-
+        var imagesBefore = await ImageBuild.ImagesAsync(Ct);
         var rootfs = Directory.CreateTempSubdirectory("vigil-image-").FullName;
         // The container's "/": readable and searchable by its user, as an image's root is (a temp folder is 0700).
         if (OperatingSystem.IsLinux())
@@ -57,6 +49,14 @@ public sealed class ImageTests
         }
         try
         {
+            Log("building " + tag);
+            await ImageBuild.BuildAsync(tag, new Dictionary<string, string>
+            {
+                ["VERSION"] = version,
+                ["REVISION"] = revision,
+                ["CREATED"] = created,
+                ["SOURCE"] = "https://example.org/vigil.git",
+            }, Ct);
             Log("exporting");
             await ImageBuild.ExportAsync(tag, rootfs, Ct);
             var image = await ImageBuild.InspectAsync(tag, rootfs, Ct);
@@ -64,7 +64,7 @@ public sealed class ImageTests
         }
         finally
         {
-            await Tools.RunAsync("podman", ["rmi", "--force", tag], CancellationToken.None);
+            await ImageBuild.RemoveImagesSinceAsync(imagesBefore);
             Directory.Delete(rootfs, recursive: true);
             Log("done");
         }
