@@ -10,15 +10,18 @@ internal static class ServeCommand
     /// <summary>The store used when neither <c>--store</c> nor <c>VIGIL_STORE</c> is given.</summary>
     public const string DefaultStore = "sqlite:vigil.db";
 
+    /// <summary>The address listened on when neither <c>--urls</c> nor <c>VIGIL_URLS</c> is given.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
     public static Command Create(CliContext context)
     {
         var urls = new Option<string[]>("--urls")
         {
-            Description = "Addresses to listen on, repeatable or separated by ';' or ','. Beyond loopback an admin key must exist.",
+            Description = "Addresses to listen on, repeatable or separated by ';' or ','. Beyond loopback an admin key must exist [env: VIGIL_URLS]",
             HelpName = "url",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
-            DefaultValueFactory = _ => ["http://127.0.0.1:5000"],
+            DefaultValueFactory = _ => context.Environment(VigilEnvironment.Urls) is { Length: > 0 } env ? [env] : [DefaultUrl],
         };
         urls.Validators.Add(result =>
         {
@@ -27,7 +30,7 @@ internal static class ServeCommand
                 var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
                 if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 {
-                    result.AddError($"--urls '{url}': expected an address such as http://127.0.0.1:5000 or http://0.0.0.0:8080");
+                    result.AddError($"{(result.Implicit ? VigilEnvironment.Urls : "--urls")} '{url}': expected an address such as http://127.0.0.1:5000 or http://0.0.0.0:8080");
                 }
             }
         });
@@ -35,14 +38,14 @@ internal static class ServeCommand
         {
             Description = "The store: sqlite:PATH, a postgres:// URL or an Npgsql connection string [env: VIGIL_STORE]",
             HelpName = "store",
-            DefaultValueFactory = _ => context.Environment("VIGIL_STORE") is { Length: > 0 } env ? env : DefaultStore,
+            DefaultValueFactory = _ => context.Environment(VigilEnvironment.Store) is { Length: > 0 } env ? env : DefaultStore,
         };
         var webhooks = new Option<string[]>("--webhook")
         {
             Description = "A URL that receives release decisions (rollback, promotion, abort, pause) as JSON; repeatable [env: VIGIL_WEBHOOKS, ';'-separated]",
             HelpName = "url",
             Arity = ArgumentArity.ZeroOrMore,
-            DefaultValueFactory = _ => context.Environment("VIGIL_WEBHOOKS") is { Length: > 0 } env ? [env] : [],
+            DefaultValueFactory = _ => context.Environment(VigilEnvironment.Webhooks) is { Length: > 0 } env ? [env] : [],
         };
         webhooks.Validators.Add(result =>
         {

@@ -70,7 +70,7 @@ internal static class StatusCommand
     private static void PrintServer(CliOutput output, StatusView status)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        grid.AddRow("[bold]Vigil[/]", Markup.Escape(status.Version));
+        grid.AddRow("[bold]Vigil[/]", Markup.Escape(status.Version) + (status.Commit is { Length: > 0 } commit ? Markup.Escape($" (commit {commit})") : string.Empty));
         grid.AddRow("[bold]Store[/]", Markup.Escape(status.Store) + (status.StoreReady ? " [green](ready)[/]" : " [red](NOT READY)[/]"));
         grid.AddRow("[bold]Access[/]", status.OpenMode
             ? "[yellow]open mode[/]: loopback only and no API keys, every request is allowed"

@@ -184,9 +184,10 @@ public sealed record ServiceStatusView(
     IReadOnlyList<TrafficSummary> Traffic,
     DateTimeOffset? Since);
 
-/// <summary>GET /v1/status.</summary>
+/// <summary>GET /v1/status: <paramref name="Version"/> and <paramref name="Commit"/> say which build answers (<c>unknown</c> for a build without git information).</summary>
 public sealed record StatusView(
     string Version,
+    string Commit,
     string Store,
     bool StoreReady,
     bool OpenMode,

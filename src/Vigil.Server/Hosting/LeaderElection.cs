@@ -141,7 +141,7 @@ public sealed partial class LeaderElection(
 
     private static string NewReplicaId()
     {
-        var configured = Environment.GetEnvironmentVariable("VIGIL_REPLICA_ID");
+        var configured = Environment.GetEnvironmentVariable(VigilEnvironment.ReplicaId);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return configured.Trim();
