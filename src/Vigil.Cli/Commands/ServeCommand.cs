@@ -74,7 +74,7 @@ internal static class ServeCommand
         {
             Description = "async: answer at once, a crash loses the last few milliseconds of records; commit: answer only once the prediction's record is committed (503 if it cannot be in time) [env: VIGIL_RECORDER_DURABILITY] [default: async]",
             HelpName = "async|commit",
-            DefaultValueFactory = _ => context.Environment("VIGIL_RECORDER_DURABILITY") is { Length: > 0 } env ? env : "async",
+            DefaultValueFactory = _ => context.Environment(VigilEnvironment.RecorderDurability) is { Length: > 0 } env ? env : "async",
         };
         durability.Validators.Add(result =>
         {
@@ -87,7 +87,7 @@ internal static class ServeCommand
         {
             Description = $"Distinct undeclared feature names a monitoring window profiles by name; more count as one overflow violation [env: VIGIL_MAX_UNKNOWN_FEATURES] [default: {VigilServerOptions.DefaultMaxUnknownFeatures}]",
             HelpName = "count",
-            DefaultValueFactory = _ => context.Environment("VIGIL_MAX_UNKNOWN_FEATURES") is { Length: > 0 } env ? env : VigilServerOptions.DefaultMaxUnknownFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            DefaultValueFactory = _ => context.Environment(VigilEnvironment.MaxUnknownFeatures) is { Length: > 0 } env ? env : VigilServerOptions.DefaultMaxUnknownFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         maxUnknown.Validators.Add(result =>
         {

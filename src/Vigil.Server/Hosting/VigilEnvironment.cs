@@ -22,6 +22,12 @@ public static class VigilEnvironment
     /// <summary>The retraining loop's folder for exported data and trained models.</summary>
     public const string Artifacts = "VIGIL_ARTIFACTS";
 
+    /// <summary><c>async</c> or <c>commit</c>: when <c>vigil serve</c> answers a prediction relative to writing its record, when <c>--recorder-durability</c> is not given.</summary>
+    public const string RecorderDurability = "VIGIL_RECORDER_DURABILITY";
+
+    /// <summary>Distinct undeclared feature names a monitoring window profiles by name, when <c>--max-unknown-features</c> is not given.</summary>
+    public const string MaxUnknownFeatures = "VIGIL_MAX_UNKNOWN_FEATURES";
+
     /// <summary>The server a <c>vigil</c> client command talks to when <c>--server</c> is not given.</summary>
     public const string Server = "VIGIL_SERVER";
 
@@ -39,6 +45,8 @@ public static class VigilEnvironment
         new(Webhooks, VigilEnvironmentReader.Server, "release-decision and alert webhooks, separated by `;` (`--webhook`)"),
         new(ReplicaId, VigilEnvironmentReader.Server, "this replica's id in leader election (default: host name, process id, random suffix)"),
         new(Artifacts, VigilEnvironmentReader.Server, "the retraining loop's folder (default `vigil-artifacts` in the working directory)"),
+        new(RecorderDurability, VigilEnvironmentReader.Server, "`async` (default) or `commit`: answer a prediction at once, or only once its record is committed (`--recorder-durability`)"),
+        new(MaxUnknownFeatures, VigilEnvironmentReader.Server, "distinct undeclared feature names a monitoring window profiles by name; more count as one overflow violation (`--max-unknown-features`, default 64)"),
         new(Server, VigilEnvironmentReader.Client, "the server a command talks to (`--server`)"),
         new(ApiKey, VigilEnvironmentReader.Client, "the API key a command sends (`--api-key`)"),
         new(Debug, VigilEnvironmentReader.Client, "`1`: print the stack trace of an unexpected failure"),
