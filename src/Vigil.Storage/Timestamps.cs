@@ -9,8 +9,7 @@ internal static class Timestamps
     private const long TicksPerMicrosecond = TimeSpan.TicksPerMillisecond / 1_000;
 
     /// <summary>The instant in UTC, truncated to the microsecond.</summary>
-    public static DateTimeOffset Normalize(DateTimeOffset value) =>
-        new(value.UtcTicks - (value.UtcTicks % TicksPerMicrosecond), TimeSpan.Zero);
+    public static DateTimeOffset Normalize(DateTimeOffset value) => Instants.ToMicroseconds(value);
 
     /// <summary>Microseconds since 1970-01-01T00:00:00Z (SQLite's representation).</summary>
     public static long ToUnixMicroseconds(DateTimeOffset value) =>

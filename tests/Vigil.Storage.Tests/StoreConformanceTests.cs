@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Vigil.Access;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Releases;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Vigil.Access;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.Recording;

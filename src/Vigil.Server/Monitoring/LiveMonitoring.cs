@@ -2,6 +2,7 @@ using System.Text.Json;
 using Vigil.Monitoring;
 using Vigil.Predictions;
 using Vigil.Profiles;
+using Vigil.Registry;
 
 namespace Vigil.Server.Monitoring;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vigil.Audit;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Retraining;
 using Vigil.Serving;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Vigil.Monitoring;
 using Vigil.Predictions;
 using Vigil.Profiles;
-using Vigil.Releases;
 using Vigil.Statistics;
 
 namespace Vigil.Server.Monitoring.Layers;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Vigil.Releases;
+namespace Vigil;
 
 /// <summary>The unit of an absolute trigger threshold.</summary>
 public enum ThresholdUnit

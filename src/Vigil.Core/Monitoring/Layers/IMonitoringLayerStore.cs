@@ -1,12 +1,10 @@
 using Vigil.Audit;
-using Vigil.Monitoring.Layers;
 
-namespace Vigil;
+namespace Vigil.Monitoring.Layers;
 
-public partial interface IVigilStore
+/// <summary>The monitoring layers' part of the store (docs/monitoring.md): per-service settings, business metrics, scored predictions.</summary>
+public interface IMonitoringLayerStore
 {
-    // Monitoring layers (docs/monitoring.md): per-service settings and business metrics
-
     /// <summary>The service's monitoring settings; null when never set (then <see cref="MonitoringSettings.Default"/> applies).</summary>
     Task<StoredMonitoringSettings?> GetMonitoringSettingsAsync(string service, CancellationToken cancellationToken);
 

@@ -1,12 +1,10 @@
 using Vigil.Audit;
-using Vigil.Routing;
 
-namespace Vigil;
+namespace Vigil.Routing;
 
-public partial interface IVigilStore
+/// <summary>Flag segments (docs/flags.md, "Segments"): named, versioned sets of targeting rules flags refer to.</summary>
+public interface ISegmentStore
 {
-    // Flag segments (docs/flags.md, "Segments")
-
     /// <summary>Stores a segment at revision 1 with a <c>segment.created</c> audit event; Conflict when the key is taken.</summary>
     Task<Result<StoredSegment>> CreateSegmentAsync(StoredSegment segment, AuditContext who, CancellationToken cancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Pipelines;
 
 namespace Vigil.Storage;

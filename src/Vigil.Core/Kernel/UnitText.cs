@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Vigil.Releases;
+namespace Vigil;
 
 /// <summary>Parsing and formatting of the unit-bearing values of a release plan ("1%", "3pp", "250ms", "2d").</summary>
 internal static class UnitText

@@ -1,9 +1,8 @@
-namespace Vigil;
+namespace Vigil.Persistence;
 
-public partial interface IVigilStore
+/// <summary>Leadership (docs/operations.md, "Leader election"): one replica of those sharing a store runs the control loops.</summary>
+public interface ILeaseStore
 {
-    // Leadership (docs/operations.md, "Leader election"): one replica of those sharing a store runs the control loops.
-
     /// <summary>
     /// Tries to make <paramref name="replicaId"/> the leader from <paramref name="now"/>: returns the lease it then holds
     /// until the lease is disposed or lost, or null when another replica holds it. On PostgreSQL the lease is a

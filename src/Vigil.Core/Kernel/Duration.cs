@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Vigil.Releases;
+namespace Vigil;
 
 /// <summary>
 /// A length of time in a release plan, written on the wire as whole numbers of days, hours, minutes and seconds,

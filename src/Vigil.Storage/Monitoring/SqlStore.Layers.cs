@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Vigil.Audit;
 using Vigil.Monitoring.Layers;
+using Vigil.Persistence;
 
 namespace Vigil.Storage;
 

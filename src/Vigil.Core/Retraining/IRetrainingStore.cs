@@ -1,10 +1,9 @@
 using Vigil.Audit;
-using Vigil.Retraining;
 
-namespace Vigil;
+namespace Vigil.Retraining;
 
 /// <summary>The retraining loop's part of the store: policies, jobs, evaluation reports and labelled data (docs/retraining.md).</summary>
-public partial interface IVigilStore
+public interface IRetrainingStore
 {
     Task<StoredRetrainingPolicy?> GetRetrainingPolicyAsync(string service, CancellationToken cancellationToken);
 

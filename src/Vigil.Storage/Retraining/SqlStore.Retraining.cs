@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Retraining;
 

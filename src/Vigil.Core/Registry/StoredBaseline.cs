@@ -1,4 +1,4 @@
-namespace Vigil.Monitoring;
+namespace Vigil.Registry;
 
 /// <summary>A version's baseline as the store keeps it: a profile per feature, how many rows it came from and where from.</summary>
 public sealed record StoredBaseline(

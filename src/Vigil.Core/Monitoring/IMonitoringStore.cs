@@ -1,19 +1,10 @@
 using Vigil.Audit;
-using Vigil.Monitoring;
 
-namespace Vigil;
+namespace Vigil.Monitoring;
 
-/// <summary>Monitoring's part of the store: baselines, window summaries with roll-ups, alert states and silences (docs/monitoring.md).</summary>
-public partial interface IVigilStore
+/// <summary>Monitoring's part of the store: window summaries with roll-ups, alert states and silences (docs/monitoring.md).</summary>
+public interface IMonitoringStore
 {
-    /// <summary>Stores (or replaces) a version's baseline with an audit event (<c>baseline.set</c>); NotFound for an unknown version.</summary>
-    Task<Result<StoredBaseline>> SaveBaselineAsync(StoredBaseline baseline, AuditContext who, CancellationToken cancellationToken);
-
-    Task<StoredBaseline?> GetBaselineAsync(string service, int version, CancellationToken cancellationToken);
-
-    /// <summary>Every stored baseline (the server loads them at start).</summary>
-    Task<IReadOnlyList<StoredBaseline>> ListBaselinesAsync(CancellationToken cancellationToken);
-
     /// <summary>The inputs (JSON objects) of a version's logged requests that did not fail, made in [<paramref name="from"/>, <paramref name="to"/>), earliest first.</summary>
     Task<IReadOnlyList<string>> ListPredictionInputsAsync(string service, int version, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 

@@ -1,10 +1,9 @@
 using Vigil.Audit;
-using Vigil.Pipelines;
 
-namespace Vigil;
+namespace Vigil.Pipelines;
 
 /// <summary>Pipelines, their traces and judgments (docs/pipelines.md).</summary>
-public partial interface IVigilStore
+public interface IPipelineStore
 {
     /// <summary>
     /// Creates the pipeline (revision 1, audit <c>pipeline.created</c>) or, when its definition differs from the current one,
