@@ -5,7 +5,6 @@ using Vigil.Persistence;
 using Vigil.Profiles;
 using Vigil.Registry;
 using Vigil.Releases;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 
 namespace Vigil.Storage.Tests;

@@ -6,7 +6,7 @@ using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Releases;
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 using Vigil.Storage.Migrations;
 
 namespace Vigil.Storage.Tests;

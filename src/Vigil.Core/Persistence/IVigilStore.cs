@@ -7,7 +7,7 @@ using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Releases;
 using Vigil.Retraining;
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Persistence;
 

@@ -1,7 +1,6 @@
 using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Persistence;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

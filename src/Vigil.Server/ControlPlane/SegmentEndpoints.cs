@@ -1,6 +1,5 @@
 using Vigil.Access;
 using Vigil.Persistence;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

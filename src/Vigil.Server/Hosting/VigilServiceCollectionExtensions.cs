@@ -14,7 +14,7 @@ using Vigil.Server.Recording;
 using Vigil.Server.Releases;
 using Vigil.Server.Retraining;
 using Vigil.Server.Routing;
-using Vigil.Serving;
+using Vigil.Serving.Loading;
 
 namespace Vigil.Server.Hosting;
 
@@ -77,8 +77,8 @@ public static class VigilServiceCollectionExtensions
     {
         services.AddSingleton(store);
         services.AddSingleton<Vigil.Registry.IRegistryStore>(store);
-        services.AddSingleton<Vigil.Routing.IFlagStore>(store);
-        services.AddSingleton<Vigil.Routing.ISegmentStore>(store);
+        services.AddSingleton<Vigil.Routing.Flags.IFlagStore>(store);
+        services.AddSingleton<Vigil.Routing.Flags.ISegmentStore>(store);
         services.AddSingleton<Vigil.Releases.IReleaseStore>(store);
         services.AddSingleton<Vigil.Predictions.IPredictionLog>(store);
         services.AddSingleton<Vigil.Predictions.ITrafficReadModel>(store);

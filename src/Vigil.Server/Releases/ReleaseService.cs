@@ -3,7 +3,6 @@ using Vigil.Audit;
 using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Releases;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 using Vigil.Server.ControlPlane;
 using Vigil.Server.Routing;

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Persistence;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Vigil.Audit;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

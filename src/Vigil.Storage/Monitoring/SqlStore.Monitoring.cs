@@ -2,6 +2,7 @@ using System.Data.Common;
 using Vigil.Audit;
 using Vigil.Monitoring;
 using Vigil.Persistence;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

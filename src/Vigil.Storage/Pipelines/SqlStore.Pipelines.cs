@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Vigil.Audit;
 using Vigil.Persistence;
 using Vigil.Pipelines;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

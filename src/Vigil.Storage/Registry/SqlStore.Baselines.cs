@@ -4,6 +4,7 @@ using Vigil.Monitoring;
 using Vigil.Persistence;
 using Vigil.Profiles;
 using Vigil.Registry;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

@@ -3,6 +3,7 @@ using Vigil.Audit;
 using Vigil.Monitoring;
 using Vigil.Persistence;
 using Vigil.Registry;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

@@ -4,6 +4,7 @@ using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Releases;
 using Vigil.Routing.Flags;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

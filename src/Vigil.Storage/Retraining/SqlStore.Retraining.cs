@@ -3,6 +3,7 @@ using Vigil.Audit;
 using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Retraining;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

@@ -1,8 +1,8 @@
 using System.Data.Common;
 using Vigil.Audit;
 using Vigil.Persistence;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 

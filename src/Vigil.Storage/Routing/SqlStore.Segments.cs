@@ -1,5 +1,5 @@
 using Vigil.Audit;
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Storage;
 

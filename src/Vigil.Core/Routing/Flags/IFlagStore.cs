@@ -1,6 +1,6 @@
 using Vigil.Audit;
 
-namespace Vigil.Routing;
+namespace Vigil.Routing.Flags;
 
 /// <summary>Flags (docs/flags.md): versioned JSON definitions keyed by name, each change audited with before and after.</summary>
 public interface IFlagStore

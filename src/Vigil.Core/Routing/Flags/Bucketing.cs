@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Vigil.Routing;
+namespace Vigil.Routing.Flags;
 
 /// <summary>
 /// Sticky assignment of requests to cohorts (DESIGN.md, "Metric conventions"): murmur3 (x86, 32-bit, seed 0) over the

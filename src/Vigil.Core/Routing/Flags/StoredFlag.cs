@@ -1,4 +1,4 @@
-namespace Vigil.Routing;
+namespace Vigil.Routing.Flags;
 
 /// <summary>A feature flag as the store keeps it: the definition is a JSON document the store does not interpret.</summary>
 /// <param name="Key">Unique key (also the bucketing salt).</param>

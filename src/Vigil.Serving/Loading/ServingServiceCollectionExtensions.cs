@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Vigil.Serving;
+namespace Vigil.Serving.Loading;
 
 /// <summary>Registers Vigil's model backends.</summary>
 public static class ServingServiceCollectionExtensions

@@ -3,7 +3,7 @@ using Vigil.Serving.Http;
 using Vigil.Serving.MlNet;
 using Vigil.Serving.Onnx;
 
-namespace Vigil.Serving;
+namespace Vigil.Serving.Loading;
 
 /// <summary>
 /// The default <see cref="IBackendLoader"/>: checks the version's backend spec, then loads by <see cref="BackendKind"/>:

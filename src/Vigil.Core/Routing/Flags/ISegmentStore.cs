@@ -1,6 +1,6 @@
 using Vigil.Audit;
 
-namespace Vigil.Routing;
+namespace Vigil.Routing.Flags;
 
 /// <summary>Flag segments (docs/flags.md, "Segments"): named, versioned sets of targeting rules flags refer to.</summary>
 public interface ISegmentStore

@@ -1,4 +1,4 @@
-namespace Vigil.Storage;
+namespace Vigil.Storage.Dialects;
 
 /// <summary>
 /// Both stores keep time to the microsecond, in UTC (PostgreSQL's <c>timestamptz</c> resolution; SQLite stores unix

@@ -1,4 +1,4 @@
-namespace Vigil.Routing;
+namespace Vigil.Routing.Flags;
 
 /// <summary>A flag segment as the store keeps it: a reusable, named list of conditions, as JSON the store does not interpret.</summary>
 /// <param name="Key">Unique key (a DNS label); rules name it in <c>segments</c>.</param>

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 
-namespace Vigil.Routing;
+namespace Vigil.Routing.Flags;
 
 /// <summary>
 /// MurmurHash3, x86 32-bit variant (Austin Appleby's reference <c>MurmurHash3_x86_32</c>), the hash of Vigil's
