@@ -21,6 +21,20 @@ if (args is ["flag-propagation", .. var flagArgs])
     return await Vigil.Benchmarks.Flags.FlagPropagationRun.RunAsync(flagArgs);
 }
 
+// Hostile traffic against a real 'vigil serve' (docs/benchmarks.md, "Hostile clients"): bench/cardinality/run.sh and
+// bench/durability/run.sh build the CLI and run
+//   dotnet bench/Vigil.Benchmarks/bin/Release/net10.0/Vigil.Benchmarks.dll cardinality --vigil src/Vigil.Cli/bin/Release/net10.0/vigil.dll
+//   dotnet bench/Vigil.Benchmarks/bin/Release/net10.0/Vigil.Benchmarks.dll durability --vigil … --store sqlite --durability async
+if (args is ["cardinality", .. var cardinalityArgs])
+{
+    return await Vigil.Benchmarks.Hostile.CardinalityRun.RunAsync(cardinalityArgs);
+}
+
+if (args is ["durability", .. var durabilityArgs])
+{
+    return await Vigil.Benchmarks.Hostile.DurabilityRun.RunAsync(durabilityArgs);
+}
+
 if (args is ["flag-replica", .. var replicaArgs])
 {
     return await Vigil.Benchmarks.Flags.FlagPropagationRun.RunReplicaAsync(replicaArgs);

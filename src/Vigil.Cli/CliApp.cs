@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Vigil.Cli.Commands;
+using Vigil.Server.Hosting;
 
 namespace Vigil.Cli;
 
@@ -72,8 +73,16 @@ public static class CliApp
         root.Add(DrillCommand.Create(context));
         RetrainCommands.AddTo(root, context);
         root.Add(Demo.DemoCommand.Create());
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new VersionAction(context.Out);
+        }
+
         return root;
     }
+
+    /// <summary>The line <c>vigil --version</c> prints: <c>vigil 0.1.0 (commit 3479e6f…)</c>.</summary>
+    internal static string VersionLine => $"vigil {VigilBuild.Version} (commit {VigilBuild.Commit})";
 
     /// <summary>Prints every parse error on stderr and how to get help; a group run without a verb also shows its verbs. Exit 2.</summary>
     private static async Task<int> ReportUsageErrorAsync(ParseResult parseResult, InvocationConfiguration configuration, CancellationToken cancellationToken)
@@ -99,5 +108,15 @@ public static class CliApp
 
         await stderr.WriteLineAsync($"Run '{CliContext.CommandPath(command)} --help' for usage.");
         return ExitCodes.Usage;
+    }
+
+    /// <summary><c>vigil --version</c>: the version and the commit it was built from, on one line.</summary>
+    private sealed class VersionAction(TextWriter output) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            output.WriteLine(VersionLine);
+            return ExitCodes.Success;
+        }
     }
 }

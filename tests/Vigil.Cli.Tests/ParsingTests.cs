@@ -12,6 +12,8 @@ public sealed class ParsingTests
     [InlineData("serve --urls http://0.0.0.0:8080 --store sqlite:x.db")]
     [InlineData("serve --urls http://127.0.0.1:5000;http://[::1]:5000")]
     [InlineData("serve --webhook http://hooks.local/vigil --webhook https://alerts.local/a?x=1,2")]
+    [InlineData("serve --recorder-durability commit --max-unknown-features 128")]
+    [InlineData("serve --recorder-durability async --max-unknown-features 0")]
     [InlineData("services list")]
     [InlineData("services list --json")]
     [InlineData("services show fraud --json")]
@@ -73,6 +75,10 @@ public sealed class ParsingTests
     [InlineData("keys create --name ci --scope root")]
     [InlineData("keys revoke")]
     [InlineData("serve --urls ftp://x")]
+    [InlineData("serve --recorder-durability sometimes")]
+    [InlineData("serve --max-unknown-features -1")]
+    [InlineData("serve --max-unknown-features 20000")]
+    [InlineData("serve --max-unknown-features many")]
     public async Task Command_WithUsageError_ExitsTwoWithMessageOnStderr(string commandLine)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);

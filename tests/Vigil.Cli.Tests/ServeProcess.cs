@@ -115,6 +115,16 @@ internal sealed class ServeProcess : IAsyncDisposable
         return await WaitForExitAsync(TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>Sends SIGKILL (kill -9: no shutdown, no drain) and waits for the process to end.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The process id (to read its memory, or to signal it).</summary>
+    public int Id => _process.Id;
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

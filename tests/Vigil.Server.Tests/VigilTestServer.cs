@@ -122,8 +122,17 @@ public sealed class VigilServerOptionsBuilder
 
     public List<string> Webhooks { get; } = [];
 
+    public Vigil.Server.Recording.RecorderDurability RecorderDurability { get; set; }
+
+    public TimeSpan RecorderCommitTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int MaxUnknownFeatures { get; set; } = VigilServerOptions.DefaultMaxUnknownFeatures;
+
     public VigilServerOptions Build() => new()
     {
+        RecorderDurability = RecorderDurability,
+        RecorderCommitTimeout = RecorderCommitTimeout,
+        MaxUnknownFeatures = MaxUnknownFeatures,
         Store = Store,
         Urls = Urls,
         RecorderCapacity = RecorderCapacity,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vigil.Cli.Client;
 using Vigil.Cli.Output;
+using Vigil.Server.Hosting;
 
 namespace Vigil.Cli.Commands;
 
@@ -24,14 +25,14 @@ internal sealed class CliContext
             Description = "The Vigil server's address [env: VIGIL_SERVER]",
             HelpName = "url",
             Recursive = true,
-            DefaultValueFactory = _ => NonEmpty(environment("VIGIL_SERVER")) ?? DefaultServer,
+            DefaultValueFactory = _ => NonEmpty(environment(VigilEnvironment.Server)) ?? DefaultServer,
         };
         ApiKey = new Option<string?>("--api-key")
         {
             Description = "API key, sent as 'Authorization: Bearer KEY' [env: VIGIL_API_KEY]",
             HelpName = "key",
             Recursive = true,
-            DefaultValueFactory = _ => NonEmpty(environment("VIGIL_API_KEY")),
+            DefaultValueFactory = _ => NonEmpty(environment(VigilEnvironment.ApiKey)),
         };
     }
 
@@ -100,7 +101,7 @@ internal sealed class CliContext
             {
                 // A bug, not an expected failure: say so in one line; VIGIL_DEBUG=1 shows the stack trace for a report.
                 output.Fail($"unexpected {ex.GetType().Name}: {ex.Message}. This is a bug in vigil; rerun with VIGIL_DEBUG=1 and report the output.");
-                if (Environment("VIGIL_DEBUG") is "1" or "true")
+                if (Environment(VigilEnvironment.Debug) is "1" or "true")
                 {
                     Error.WriteLine(ex.ToString());
                 }

@@ -70,7 +70,7 @@ internal static class StatusCommand
     private static void PrintServer(CliOutput output, StatusView status)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        grid.AddRow("[bold]Vigil[/]", Markup.Escape(status.Version));
+        grid.AddRow("[bold]Vigil[/]", Markup.Escape(status.Version) + (status.Commit is { Length: > 0 } commit ? Markup.Escape($" (commit {commit})") : string.Empty));
         grid.AddRow("[bold]Store[/]", Markup.Escape(status.Store) + (status.StoreReady ? " [green](ready)[/]" : " [red](NOT READY)[/]"));
         grid.AddRow("[bold]Access[/]", status.OpenMode
             ? "[yellow]open mode[/]: loopback only and no API keys, every request is allowed"
@@ -79,7 +79,9 @@ internal static class StatusCommand
         grid.AddRow("[bold]Recorder[/]",
             $"{recorder.Queued:N0} queued of {recorder.Capacity:N0}, {recorder.Written:N0} written, "
             + (recorder.Dropped > 0 ? $"[red]{recorder.Dropped:N0} dropped[/]" : "0 dropped")
-            + (recorder.WriteFailures > 0 ? $", [yellow]{recorder.WriteFailures:N0} write failures (retried)[/]" : string.Empty));
+            + (recorder.WriteFailures > 0 ? $", [yellow]{recorder.WriteFailures:N0} write failures (retried)[/]" : string.Empty)
+            + (recorder.FoldErrors > 0 ? $", [yellow]{recorder.FoldErrors:N0} fold errors[/] (values left out of monitoring, see the log)" : string.Empty)
+            + (recorder.Durability == "commit" ? $"; durability commit ({recorder.CommitTimeouts:N0} timed out)" : string.Empty));
         grid.AddRow("[bold]Orphan outcomes[/]", $"{status.OrphanOutcomes:N0} (feedback whose prediction is not stored)");
         grid.AddRow("[bold]Leader[/]", status.Leader switch
         {

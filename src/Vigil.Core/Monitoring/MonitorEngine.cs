@@ -104,7 +104,16 @@ public sealed class MonitorEngine
                 var key = (monitor.Name, subject);
                 var before = _status.GetValueOrDefault(key) ?? AlertStatus.Inactive(monitor.Name, subject, monitor.Threshold);
                 var after = AlertLifecycle.Step(monitor, before, value, closed.Start, now);
-                _status[key] = after;
+                if (after.State == AlertState.Inactive && before.State == AlertState.Inactive)
+                {
+                    // Nothing to remember: subjects come and go with the traffic (feature names a client sent), and a
+                    // status kept for every subject ever seen would grow without bound.
+                    _status.Remove(key);
+                }
+                else
+                {
+                    _status[key] = after;
+                }
                 if (monitor.Metric == "schema_violation_rate" && after.State == AlertState.Firing)
                 {
                     schemaFiring.Add(subject);

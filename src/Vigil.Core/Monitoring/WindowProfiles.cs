@@ -32,6 +32,39 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
     /// <summary>Schema violations the gateway's validator found, by feature and kind (<c>missing</c>, <c>unknown</c>, <c>wrong_type</c>, <c>null</c>, <c>not_finite</c>, <c>out_of_range</c>, <c>unseen_category</c>).</summary>
     public Dictionary<string, Dictionary<string, long>> ViolationKinds { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The names of features the service's schema does not declare whose values this window profiles and counts by name.
+    /// A client names them, so the folder bounds how many a window takes (<see cref="TrackUnknown"/>); a merged window
+    /// holds the union of its parts'.
+    /// </summary>
+    public IReadOnlySet<string> UnknownFeatures => (IReadOnlySet<string>?)_unknown ?? NoNames;
+
+    private static readonly HashSet<string> NoNames = [];
+
+    private HashSet<string>? _unknown;
+
+    /// <summary>
+    /// Whether the unknown feature <paramref name="feature"/> is profiled and counted by name in this window: true when
+    /// it already is, or when fewer than <paramref name="limit"/> unknown features are (it is taken); false once the
+    /// window holds <paramref name="limit"/> others, and the caller counts its value in an overflow bucket instead.
+    /// </summary>
+    public bool TrackUnknown(string feature, int limit)
+    {
+        _unknown ??= new HashSet<string>(StringComparer.Ordinal);
+        if (_unknown.Contains(feature))
+        {
+            return true;
+        }
+
+        if (_unknown.Count >= limit)
+        {
+            return false;
+        }
+
+        _unknown.Add(feature);
+        return true;
+    }
+
     /// <summary>The start of the base window that holds <paramref name="time"/>.</summary>
     public static DateTimeOffset Floor(DateTimeOffset time, TimeSpan length) => Instants.Floor(time, length);
 
@@ -110,6 +143,12 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
         foreach (var (feature, count) in other.Violations)
         {
             AddViolation(feature, count);
+        }
+
+        if (other._unknown is { Count: > 0 } unknown)
+        {
+            _unknown ??= new HashSet<string>(StringComparer.Ordinal);
+            _unknown.UnionWith(unknown);
         }
 
         foreach (var (feature, kinds) in other.ViolationKinds)

@@ -10,7 +10,9 @@ namespace Vigil.Profiles;
 /// <para>
 /// Counting: <see cref="Count"/> is every observation; <see cref="Nulls"/> and <see cref="TypeErrors"/> are parts of
 /// it, and the rest (<see cref="ValidCount"/>) reach the sketches. For a numeric profile NaN is a null (the usual
-/// encoding of a missing number) and ±∞ is a type error (not a finite number; the moments stay finite).
+/// encoding of a missing number) and ±∞ is a type error (not a finite number; the moments stay finite). A value of the
+/// other kind (a string added to a numeric profile, a number to a categorical one) is a type error too, never an
+/// exception: a feature's kind is fixed when its profile is created, and whatever a client sends afterwards is counted.
 /// </para>
 /// <para>
 /// Merge: counts, nulls, type errors, min, max and the distinct-count registers merge exactly (in any order, with the
@@ -90,10 +92,15 @@ public sealed class FeatureProfile
             _moments = _moments,
         };
 
-    /// <summary>Adds a number to a numeric profile: NaN counts as a null, ±∞ as a type error.</summary>
+    /// <summary>Adds a number to a numeric profile: NaN counts as a null, ±∞ as a type error; on a categorical profile a number is a type error.</summary>
     public void Add(double value)
     {
-        var quantiles = RequireNumeric();
+        if (Quantiles is not { } quantiles)
+        {
+            AddTypeError();
+            return;
+        }
+
         Count++;
         if (double.IsNaN(value))
         {
@@ -110,20 +117,22 @@ public sealed class FeatureProfile
         }
     }
 
-    /// <summary>Adds a value to a categorical profile; null counts as a null.</summary>
+    /// <summary>Adds a value to a categorical profile; null counts as a null; on a numeric profile a string is a type error.</summary>
     public void Add(string? value)
     {
+        if (value is null)
+        {
+            AddNull();
+            return;
+        }
+
         if (Kind != ProfileKind.Categorical)
         {
-            throw new InvalidOperationException("A numeric profile takes numbers, not strings; count a string as a type error instead.");
+            AddTypeError();
+            return;
         }
 
         Count++;
-        if (value is null)
-        {
-            Nulls++;
-            return;
-        }
 
         FrequentItems!.Add(value);
         Distinct!.Add(value);
@@ -145,11 +154,17 @@ public sealed class FeatureProfile
 
     /// <summary>
     /// Adds many numbers to a numeric profile: the fast path (vectorised moments, block copies into the KLL level 0),
-    /// with the same counting rules as <see cref="Add(double)"/>.
+    /// with the same counting rules as <see cref="Add(double)"/> (on a categorical profile every value is a type error).
     /// </summary>
     public void Fold(ReadOnlySpan<double> values)
     {
-        var quantiles = RequireNumeric();
+        if (Quantiles is not { } quantiles)
+        {
+            Count += values.Length;
+            TypeErrors += values.Length;
+            return;
+        }
+
         while (!values.IsEmpty)
         {
             var chunk = values[..Math.Min(FoldChunk, values.Length)];
@@ -192,9 +207,6 @@ public sealed class FeatureProfile
         FrequentItems?.Merge(other.FrequentItems!);
         Distinct?.Merge(other.Distinct!);
     }
-
-    private KllSketch RequireNumeric() =>
-        Quantiles ?? throw new InvalidOperationException("A categorical profile takes strings, not numbers; count a number as a type error instead.");
 
     // ---- serialization ----
 

@@ -172,7 +172,10 @@ public sealed record PredictionView(PredictionRecord Prediction, IReadOnlyList<F
 /// <param name="Written">Records written to the store.</param>
 /// <param name="Dropped">Records dropped because the channel was full (the requests still succeeded).</param>
 /// <param name="WriteFailures">Batches that failed to write and were retried.</param>
-public sealed record RecorderView(long Queued, int Capacity, long Written, long Dropped, long WriteFailures);
+/// <param name="FoldErrors">Values the monitoring fold could not take (left out of the windows' profiles, never out of the store).</param>
+/// <param name="Durability"><c>async</c> (answers do not wait for the write) or <c>commit</c> (they wait for their records' commit).</param>
+/// <param name="CommitTimeouts">In <c>commit</c> durability, requests answered 503 because their records were not committed in time.</param>
+public sealed record RecorderView(long Queued, int Capacity, long Written, long Dropped, long WriteFailures, long FoldErrors = 0, string Durability = "async", long CommitTimeouts = 0);
 
 /// <summary>GET /v1/services/{service}/status.</summary>
 public sealed record ServiceStatusView(
@@ -181,9 +184,10 @@ public sealed record ServiceStatusView(
     IReadOnlyList<TrafficSummary> Traffic,
     DateTimeOffset? Since);
 
-/// <summary>GET /v1/status.</summary>
+/// <summary>GET /v1/status: <paramref name="Version"/> and <paramref name="Commit"/> say which build answers (<c>unknown</c> for a build without git information).</summary>
 public sealed record StatusView(
     string Version,
+    string Commit,
     string Store,
     bool StoreReady,
     bool OpenMode,

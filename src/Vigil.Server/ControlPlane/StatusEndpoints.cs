@@ -1,4 +1,3 @@
-using System.Reflection;
 using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Persistence;
@@ -11,8 +10,8 @@ namespace Vigil.Server.ControlPlane;
 /// <summary><c>/v1/status</c>, <c>/v1/services/{service}/status</c> and <c>/v1/audit</c>.</summary>
 public static class StatusEndpoints
 {
-    public static string VigilVersion { get; } =
-        typeof(StatusEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    /// <summary>Vigil's version (<see cref="Hosting.VigilBuild.Version"/>).</summary>
+    public static string VigilVersion => Hosting.VigilBuild.Version;
 
     public static void MapStatusEndpoints(this IEndpointRouteBuilder app)
     {
@@ -32,7 +31,7 @@ public static class StatusEndpoints
         }
 
         return Results.Json(
-            new StatusView(VigilVersion, store.Description, health.Ready, keys.OpenMode, recorder.Snapshot(), await store.CountOrphanOutcomesAsync(ct), services, await LeaderAsync(leader, ct)),
+            new StatusView(VigilVersion, Hosting.VigilBuild.Commit, store.Description, health.Ready, keys.OpenMode, recorder.Snapshot(), await store.CountOrphanOutcomesAsync(ct), services, await LeaderAsync(leader, ct)),
             VigilJson.Options);
     }
 

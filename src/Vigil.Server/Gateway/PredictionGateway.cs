@@ -57,9 +57,31 @@ public sealed class PredictionGateway(
     /// Routes and answers a batch of requests to one service: first its service flag decides whether the model is called
     /// at all (else the fallback output or 503); then each request goes to the champion, or to the canary when an
     /// active release's step weight takes its key (sticky bucketing salted with the release id); sampled champion requests
-    /// are copied to a shadow challenger after the answer. Expected failures are returned, never thrown.
+    /// are copied to a shadow challenger after the answer. Expected failures are returned, never thrown. In
+    /// <see cref="RecorderDurability.Commit"/> the answers are returned only once their records are committed (else 503).
     /// </summary>
-    public async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> PredictAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
+    public ValueTask<Result<IReadOnlyList<GatewayAnswer>>> PredictAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken) =>
+        recorder.Durability == RecorderDurability.Commit
+            ? PredictCommittedAsync(route, requests, cancellationToken)
+            : PredictAsync(route, requests, null, cancellationToken);
+
+    /// <summary>Commit durability: answers once every answered request's record is committed; 503 when they are not in time.</summary>
+    private async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> PredictCommittedAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CancellationToken cancellationToken)
+    {
+        var ticket = new CommitTicket();
+        var answered = await PredictAsync(route, requests, ticket, cancellationToken);
+        if (!answered.IsSuccess || await recorder.WaitCommittedAsync(ticket, cancellationToken))
+        {
+            return answered;
+        }
+
+        return Failure.Unavailable(
+            $"the model answered, but its prediction records of service '{route.Service.Name}' were not committed to the store in time, and this server " +
+            "answers only what it has stored (recorder durability 'commit'): the store is slow or down (see /readyz), or the recorder's queue is full. " +
+            "The records stay queued and are written when the store can take them; retry the request.");
+    }
+
+    private async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> PredictAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, CommitTicket? ticket, CancellationToken cancellationToken)
     {
         // ── Service flag (docs/flags.md, "The service flag") ────────────────────────────────────────────────────────
         // Evaluated first, per request, from the snapshot. Where it is off the model is not called: the request gets the
@@ -83,12 +105,12 @@ public sealed class PredictionGateway(
 
             if (off is not null)
             {
-                return await ServeFallbackAsync(route, serviceFlag.Key, offEvaluation, requests, decisions, off, cancellationToken);
+                return await ServeFallbackAsync(route, serviceFlag.Key, offEvaluation, requests, decisions, off, ticket, cancellationToken);
             }
         }
 
         // ── End of the service flag ─────────────────────────────────────────────────────────────────────────────────
-        return await RouteAsync(route, requests, decisions, cancellationToken);
+        return await RouteAsync(route, requests, decisions, ticket, cancellationToken);
     }
 
     /// <summary>
@@ -102,6 +124,7 @@ public sealed class PredictionGateway(
         IReadOnlyList<GatewayRequest> requests,
         FlagDecision[] decisions,
         List<int> off,
+        CommitTicket? ticket,
         CancellationToken cancellationToken)
     {
         var service = route.Service.Name;
@@ -124,8 +147,10 @@ public sealed class PredictionGateway(
             var request = requests[i];
             var requestId = NewRequestId(at);
             answers[i] = new GatewayAnswer(requestId, 0, Arms.Fallback, (JsonObject)fallback.DeepClone(), fallbackText);
-            recorder.Record(new PredictionRecord(
-                requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null, decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
+            recorder.Record(
+                new PredictionRecord(
+                    requestId, at, service, 0, Arms.Fallback, request.Key, request.Attributes, request.Inputs, fallbackText, 0, null, decisions[i].Key, decisions[i].Reason, Violations: request.Violations),
+                ticket);
         }
 
         metrics.Request(service, 0, Arms.Fallback, "fallback", time.GetElapsedTime(started).TotalSeconds);
@@ -150,7 +175,7 @@ public sealed class PredictionGateway(
             onIndex.Add(i);
         }
 
-        var routed = await RouteAsync(route, on, onDecisions, cancellationToken);
+        var routed = await RouteAsync(route, on, onDecisions, ticket, cancellationToken);
         if (!routed.IsSuccess)
         {
             return routed.Failure!;
@@ -170,7 +195,7 @@ public sealed class PredictionGateway(
     /// release's step weight decides (reason <c>SPLIT</c>): stickily by the request's key, or, for a request without a
     /// key, by a random key of its own (<see cref="GatewayRequest.BucketingKey"/>).
     /// </summary>
-    private async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, CancellationToken cancellationToken)
+    private async ValueTask<Result<IReadOnlyList<GatewayAnswer>>> RouteAsync(ServiceRoute route, IReadOnlyList<GatewayRequest> requests, FlagDecision[] decisions, CommitTicket? ticket, CancellationToken cancellationToken)
     {
         var service = route.Service.Name;
         if (route.Champion is not { } champion)
@@ -226,7 +251,7 @@ public sealed class PredictionGateway(
         var fallbacks = new List<int>();
         if (anyCanary)
         {
-            var served = await ServeAsync(route, release!.Challenger, Arms.Canary, requests, decisions, canary, expected: true, answers, at, cancellationToken);
+            var served = await ServeAsync(route, release!.Challenger, Arms.Canary, requests, decisions, canary, expected: true, answers, at, ticket, cancellationToken);
             if (!served.IsSuccess)
             {
                 if (!release.FallbackOnError)
@@ -246,7 +271,7 @@ public sealed class PredictionGateway(
             }
         }
 
-        var championServed = await ServeAsync(route, champion, Arms.Champion, requests, decisions, canary, expected: false, answers, at, cancellationToken);
+        var championServed = await ServeAsync(route, champion, Arms.Champion, requests, decisions, canary, expected: false, answers, at, ticket, cancellationToken);
         if (!championServed.IsSuccess)
         {
             return championServed.Failure!;
@@ -277,6 +302,7 @@ public sealed class PredictionGateway(
         bool expected,
         GatewayAnswer[] answers,
         DateTimeOffset at,
+        CommitTicket? ticket,
         CancellationToken cancellationToken)
     {
         var indices = new List<int>(requests.Count);
@@ -334,9 +360,11 @@ public sealed class PredictionGateway(
             var requestId = NewRequestId(at);
             var outputsJson = outputs[j].ToJsonString(VigilJson.Options);
             answers[i] = new GatewayAnswer(requestId, version.Number, arm, outputs[j], outputsJson);
-            recorder.Record(new PredictionRecord(
-                requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputsJson, latencyMs, null,
-                decisions[i].Key, decisions[i].Reason, Violations: request.Violations));
+            recorder.Record(
+                new PredictionRecord(
+                    requestId, at, service, version.Number, arm, request.Key, request.Attributes, request.Inputs, outputsJson, latencyMs, null,
+                    decisions[i].Key, decisions[i].Reason, Violations: request.Violations),
+                ticket);
         }
 
         metrics.Request(service, version.Number, arm, "ok", elapsed.TotalSeconds);

@@ -36,7 +36,8 @@ public sealed partial class LeaderElection(
     IVigilStore store,
     TimeProvider time,
     IOptions<VigilServerOptions> options,
-    ILogger<LeaderElection> logger) : BackgroundService, ILeaderElection
+    ILogger<LeaderElection> logger,
+    Observability.VigilMetrics? metrics = null) : BackgroundService, ILeaderElection
 {
     // Not disposed: it has no wait handle, and a host stopped twice must still be able to resign.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -133,11 +134,15 @@ public sealed partial class LeaderElection(
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ControlLoop.RunAsync(ct => RenewAsync(ct), options.Value.ControllerTick, time, ex => LogAcquireFailed(logger, ex.Message), stoppingToken);
+        ControlLoop.RunAsync(ct => RenewAsync(ct), options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("leader-election");
+                LogAcquireFailed(logger, ex.Message);
+            }, stoppingToken);
 
     private static string NewReplicaId()
     {
-        var configured = Environment.GetEnvironmentVariable("VIGIL_REPLICA_ID");
+        var configured = Environment.GetEnvironmentVariable(VigilEnvironment.ReplicaId);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return configured.Trim();

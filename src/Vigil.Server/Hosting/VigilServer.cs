@@ -80,6 +80,9 @@ public static partial class VigilServer
         // A failing remote model is reported by Vigil once, with its reason; HttpClient's own per-call logs would repeat it with stack traces.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Error);
         builder.Services.AddVigil(store, options);
+        // Nothing a client sends may stop the server: a background service that ends with an error is reported
+        // (BackgroundServiceWatch), not allowed to take the host down.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
 
         // A bind failure is reported once, below, as a one-line reason rather than the host's stack trace; Vigil's own
         // background services catch and log their failures themselves. Vigil logs its own "listening" line.

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Vigil.Server.Recording;
 
 namespace Vigil.Server.Hosting;
 
@@ -35,6 +36,33 @@ public sealed class VigilServerOptions
     public static TimeSpan DefaultRecorderLinger(string storeKind) =>
         storeKind == "postgres" ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// When a predict request is answered relative to the write of its records. Default <see cref="RecorderDurability.Async"/>:
+    /// at once, and a crash of the process loses the last few milliseconds of answered predictions (docs/operations.md,
+    /// "Recorder durability", has the measured numbers). <see cref="RecorderDurability.Commit"/>: the answer waits for the
+    /// records' commit (group commit, no linger unless <see cref="RecorderLinger"/> is set), so nothing answered is lost.
+    /// </summary>
+    public RecorderDurability RecorderDurability { get; init; } = RecorderDurability.Async;
+
+    /// <summary>
+    /// With <see cref="RecorderDurability.Commit"/>, the longest a request waits for its records' commit before it is
+    /// answered 503 (the store is down or too slow; the records stay queued and are written when it recovers). Default 5 s.
+    /// </summary>
+    public TimeSpan RecorderCommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default of <see cref="MaxUnknownFeatures"/>.</summary>
+    public const int DefaultMaxUnknownFeatures = 64;
+
+    /// <summary>
+    /// How many distinct feature names that the service's schema does not declare one monitoring window profiles and
+    /// counts by name (a window is one minute of one service, version and arm, or of one segment). Default 64. Values of
+    /// further unknown features count in one overflow bucket (violation kind <c>unknown_feature_overflow</c>) and are not
+    /// profiled, so a client sending a new name with every request cannot grow memory, the stored window summaries or
+    /// <c>/features</c> (docs/monitoring.md). 0 profiles no unknown feature.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int MaxUnknownFeatures { get; init; } = DefaultMaxUnknownFeatures;
+
     /// <summary>Largest request body accepted, in bytes. Default 4 MiB; larger bodies get 413.</summary>
     [Range(1_024, 1_073_741_824)]
     public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
@@ -60,4 +88,28 @@ public sealed class VigilServerOptions
 
     /// <summary>Minimum log level of Vigil's own console logging. Default Information.</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>Every problem with these options (each range above, and the durations), empty when they are valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var errors = results.Select(r => r.ErrorMessage ?? string.Join(", ", r.MemberNames) + " is not valid").ToList();
+        if (RecorderLinger is { } linger && (linger < TimeSpan.Zero || linger > TimeSpan.FromSeconds(1)))
+        {
+            errors.Add($"RecorderLinger must be between 0 and 1 s, got {linger.TotalMilliseconds} ms");
+        }
+
+        if (RecorderCommitTimeout < TimeSpan.FromMilliseconds(10) || RecorderCommitTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"RecorderCommitTimeout must be between 10 ms and 5 minutes, got {RecorderCommitTimeout.TotalMilliseconds} ms");
+        }
+
+        if (!Enum.IsDefined(RecorderDurability))
+        {
+            errors.Add($"RecorderDurability must be async or commit, got {(int)RecorderDurability}");
+        }
+
+        return errors;
+    }
 }

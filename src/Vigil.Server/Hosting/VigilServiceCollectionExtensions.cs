@@ -25,6 +25,11 @@ public static class VigilServiceCollectionExtensions
     public static IServiceCollection AddVigil(this IServiceCollection services, IVigilStore store, VigilServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new VigilStartupException("invalid server options: " + string.Join("; ", errors));
+        }
+
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(options.TimeProvider);
         services.AddVigilStore(store);
@@ -66,6 +71,7 @@ public static class VigilServiceCollectionExtensions
             .AddMeter(VigilMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
+        services.AddHostedService<BackgroundServiceWatch>(); // last: reports a background service that ends with an error
         return services;
     }
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Vigil.Monitoring;
 using Vigil.Predictions;
 using Vigil.Profiles;
 using Vigil.Registry;
+using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Monitoring;
 
@@ -63,10 +65,28 @@ public sealed record AlertView(
 /// The evaluator persists what this class produces (closed window summaries, alert states) and <see cref="Load"/>s it back
 /// at start, so a restarted server keeps its baselines, its last day of history and its firing alerts.
 /// </summary>
+/// <remarks>
+/// Nothing a record holds can make the fold throw out of <see cref="Fold"/>: a value of another kind than its feature's
+/// profile is a type error, a value that cannot be read (an escaped lone surrogate) is a counted fold error, and an
+/// unexpected failure costs that record's contribution alone (<see cref="FoldErrors"/>). Features the service's schema does
+/// not declare are profiled by name up to <see cref="MaxUnknownFeatures"/> per window; further ones only count.
+/// </remarks>
 public sealed class LiveMonitoring
 {
     /// <summary>Closed windows kept per stream for the layers' history (a day).</summary>
     public const int HistoryWindows = 1440;
+
+    private readonly FoldErrors? _errors;
+
+    /// <summary>Monitoring that counts fold errors in <paramref name="foldErrors"/> and bounds unknown features as <paramref name="options"/> say.</summary>
+    public LiveMonitoring(FoldErrors? foldErrors = null, IOptions<VigilServerOptions>? options = null)
+    {
+        _errors = foldErrors;
+        MaxUnknownFeatures = options?.Value.MaxUnknownFeatures ?? VigilServerOptions.DefaultMaxUnknownFeatures;
+    }
+
+    /// <summary>How many distinct unknown feature names one window profiles and counts by name (<see cref="VigilServerOptions.MaxUnknownFeatures"/>).</summary>
+    public int MaxUnknownFeatures { get; }
 
     private readonly Lock _lock = new();
     private readonly Dictionary<(StreamKey Stream, DateTimeOffset Start), WindowProfiles> _open = [];
@@ -247,100 +267,241 @@ public sealed class LiveMonitoring
         }
     }
 
-    /// <summary>Folds a batch of recorded predictions (the recorder calls it after writing the batch).</summary>
+    /// <summary>
+    /// Folds a batch of recorded predictions (the recorder calls it after writing the batch). Never throws because of a
+    /// record: a record whose fold fails unexpectedly loses its own contribution, counted and logged (<see cref="FoldErrors"/>).
+    /// </summary>
     public void Fold(IReadOnlyList<PredictionRecord> batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         lock (_lock)
         {
             foreach (var record in batch)
             {
-                if (record.Version <= 0)
+                try
                 {
-                    continue;
+                    FoldRecord(record);
                 }
-
-                var stream = new StreamKey(record.Service, record.Version, record.Arm);
-                var start = WindowProfiles.Floor(record.At, WindowProfiles.BaseLength);
-                if (_next.TryGetValue(stream, out var next) && start < next)
+                catch (Exception ex)
                 {
-                    continue; // that window is already evaluated
+                    _errors?.Count(record.Service, "(record)", FoldErrors.Unexpected, ex);
                 }
-
-                if (!_open.TryGetValue((stream, start), out var window))
-                {
-                    window = new WindowProfiles(start, WindowProfiles.BaseLength);
-                    _open[(stream, start)] = window;
-                    _next.TryAdd(stream, start);
-                }
-
-                window.Requests++;
-                if (record.Error is not null)
-                {
-                    window.Errors++;
-                }
-
-                window.Numeric(MonitorMetrics.LatencyMs).Add(record.LatencyMs);
-                FoldInputs(window, record.Inputs, _baselines.GetValueOrDefault((record.Service, record.Version)));
-                FoldHook?.Invoke(window, record); // mon-layers: schema violations by kind, outputs
             }
         }
     }
 
-    /// <summary>
-    /// Folds one input value into the window's profile of <paramref name="feature"/>: numeric or categorical as the
-    /// baseline says (<paramref name="known"/>), else by the value's JSON type. False for a value of the other type,
-    /// counted as the profile's type error (the caller decides whether it is a schema violation too).
-    /// </summary>
-    internal static bool FoldValue(WindowProfiles window, string feature, JsonElement value, ProfileKind? known)
+    private void FoldRecord(PredictionRecord record)
     {
-        var kind = known ?? (value.ValueKind == JsonValueKind.Number ? ProfileKind.Numeric : ProfileKind.Categorical);
-        var profile = kind == ProfileKind.Numeric ? window.Numeric(feature) : window.Categorical(feature);
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Null:
-                profile.AddNull();
-                return true;
-            case JsonValueKind.Number when kind == ProfileKind.Numeric:
-                profile.Add(value.GetDouble());
-                return true;
-            case JsonValueKind.String when kind == ProfileKind.Categorical:
-                profile.Add(value.GetString());
-                return true;
-            case JsonValueKind.True or JsonValueKind.False when kind == ProfileKind.Categorical:
-                profile.Add(value.GetBoolean() ? "true" : "false");
-                return true;
-            default:
-                profile.AddTypeError();
-                return false;
-        }
-    }
-
-    private static void FoldInputs(WindowProfiles window, string inputs, Dictionary<string, FeatureProfile>? baseline)
-    {
-        using var document = JsonDocument.Parse(inputs);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        if (record.Version <= 0)
         {
             return;
         }
 
-        foreach (var property in document.RootElement.EnumerateObject())
+        var stream = new StreamKey(record.Service, record.Version, record.Arm);
+        var start = WindowProfiles.Floor(record.At, WindowProfiles.BaseLength);
+        if (_next.TryGetValue(stream, out var next) && start < next)
         {
-            if (!FoldValue(window, property.Name, property.Value, baseline?.GetValueOrDefault(property.Name)?.Kind))
+            return; // that window is already evaluated
+        }
+
+        if (!_open.TryGetValue((stream, start), out var window))
+        {
+            window = new WindowProfiles(start, WindowProfiles.BaseLength);
+            _open[(stream, start)] = window;
+            _next.TryAdd(stream, start);
+        }
+
+        window.Requests++;
+        if (record.Error is not null)
+        {
+            window.Errors++;
+        }
+
+        window.Numeric(MonitorMetrics.LatencyMs).Add(record.LatencyMs);
+        var baseline = _baselines.GetValueOrDefault((record.Service, record.Version));
+        if (Parse(record.Service, "(inputs)", record.Inputs) is { } document)
+        {
+            using (document)
             {
-                window.AddViolation(property.Name);
+                FoldInputs(window, record, document.RootElement, baseline, countViolations: true);
             }
         }
 
-        if (baseline is not null)
+        FoldHook?.Invoke(window, record); // mon-layers: schema violations by kind, outputs
+    }
+
+    /// <summary>The JSON document of a record's <paramref name="json"/> column, or null (a counted fold error) when it is not one.</summary>
+    internal JsonDocument? Parse(string service, string what, string json)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            _errors?.Count(service, what, FoldErrors.InvalidJson);
+            return null;
+        }
+    }
+
+    /// <summary>Counts a value of <paramref name="feature"/> the fold could not take (see <see cref="FoldErrors"/>).</summary>
+    internal void CountFoldError(string service, string feature, string reason) => _errors?.Count(service, feature, reason);
+
+    /// <summary>What <see cref="FoldValue"/> did with a value.</summary>
+    internal enum FoldResult
+    {
+        /// <summary>Folded: a value, a null, or a number too large for a double (a type error of the numeric profile, as ±∞ is).</summary>
+        Folded,
+
+        /// <summary>A value of the other kind than the feature's profile: counted as the profile's type error.</summary>
+        TypeError,
+
+        /// <summary>A string that is not valid Unicode: left out of the profile (the caller counts a fold error).</summary>
+        InvalidText,
+    }
+
+    /// <summary>
+    /// Folds one input value into the window's profile of <paramref name="feature"/>. The profile's kind is fixed when it
+    /// is created: numeric or categorical as the baseline says (<paramref name="known"/>), else by the first value's JSON
+    /// type (a number: numeric; anything else: categorical). A later value of the other kind is the profile's type error
+    /// (<see cref="FoldResult.TypeError"/>; the caller decides whether it is a schema violation too); never an exception.
+    /// </summary>
+    internal static FoldResult FoldValue(WindowProfiles window, string feature, JsonElement value, ProfileKind? known)
+    {
+        if (!window.Profiles.TryGetValue(feature, out var profile))
+        {
+            var kind = known ?? (value.ValueKind == JsonValueKind.Number ? ProfileKind.Numeric : ProfileKind.Categorical);
+            profile = kind == ProfileKind.Numeric ? window.Numeric(feature) : window.Categorical(feature);
+        }
+
+        var numeric = profile.Kind == ProfileKind.Numeric;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Null:
+                profile.AddNull();
+                return FoldResult.Folded;
+            case JsonValueKind.Number when numeric:
+                // A number too large for a double (1e400) is not finite: the profile counts ±∞ as a type error.
+                profile.Add(value.TryGetDouble(out var number) ? number : value.GetRawText().StartsWith('-') ? double.NegativeInfinity : double.PositiveInfinity);
+                return FoldResult.Folded;
+            case JsonValueKind.String when !numeric:
+                if (!FoldErrors.TryGetString(value, out var text))
+                {
+                    return FoldResult.InvalidText;
+                }
+
+                profile.Add(text);
+                return FoldResult.Folded;
+            case JsonValueKind.True or JsonValueKind.False when !numeric:
+                profile.Add(value.ValueKind == JsonValueKind.True ? "true" : "false");
+                return FoldResult.Folded;
+            default:
+                profile.AddTypeError();
+                return FoldResult.TypeError;
+        }
+    }
+
+    /// <summary>
+    /// Folds a record's inputs (<paramref name="inputs"/>, its parsed JSON object) into <paramref name="window"/>: each
+    /// declared feature's value into its profile, and each unknown one's (a name the gateway reported as
+    /// <see cref="ViolationKind.Unknown"/>) only while the window tracks fewer than <see cref="MaxUnknownFeatures"/> others;
+    /// the schema violations themselves are counted by <see cref="Layers.InputLayerFold"/>. With
+    /// <paramref name="countViolations"/>, a value of the wrong kind and a baseline feature that is absent count as
+    /// violations of the feature (what <c>schema_violation_rate</c> reads).
+    /// </summary>
+    internal void FoldInputs(WindowProfiles window, PredictionRecord record, JsonElement inputs, IReadOnlyDictionary<string, FeatureProfile>? baseline, bool countViolations)
+    {
+        if (inputs.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        var unknown = new UnknownNames(record.Violations);
+        foreach (var property in inputs.EnumerateObject())
+        {
+            if (!FoldErrors.TryGetName(property, out var name))
+            {
+                _errors?.Count(record.Service, name, FoldErrors.InvalidText);
+                continue;
+            }
+
+            if (unknown.Contains(name) && !window.TrackUnknown(name, MaxUnknownFeatures))
+            {
+                continue; // over the window's bound: counted as an overflow violation, not profiled
+            }
+
+            switch (FoldValue(window, name, property.Value, baseline?.GetValueOrDefault(name)?.Kind))
+            {
+                case FoldResult.TypeError when countViolations:
+                    window.AddViolation(name);
+                    break;
+                case FoldResult.InvalidText:
+                    _errors?.Count(record.Service, name, FoldErrors.InvalidText);
+                    break;
+            }
+        }
+
+        if (countViolations && baseline is not null)
         {
             foreach (var feature in baseline.Keys)
             {
-                if (!feature.StartsWith('@') && !document.RootElement.TryGetProperty(feature, out _))
+                if (!feature.StartsWith('@') && !inputs.TryGetProperty(feature, out _))
                 {
                     window.Numeric(feature);
                     window.AddViolation(feature);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The feature names a record's violations call unknown: looked up in the list, or in a set built once when a record
+    /// carries many (a hostile request can name thousands), so a record costs linear time either way and the usual
+    /// record (no violations) allocates nothing.
+    /// </summary>
+    private readonly struct UnknownNames
+    {
+        private const int ListLimit = 16;
+        private readonly IReadOnlyList<SchemaViolation>? _violations;
+        private readonly HashSet<string>? _set;
+
+        public UnknownNames(IReadOnlyList<SchemaViolation>? violations)
+        {
+            _violations = violations;
+            if (violations is { Count: > ListLimit })
+            {
+                _set = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var violation in violations)
+                {
+                    if (violation.Kind == ViolationKind.Unknown)
+                    {
+                        _set.Add(violation.Feature);
+                    }
+                }
+            }
+        }
+
+        public bool Contains(string name)
+        {
+            if (_set is not null)
+            {
+                return _set.Contains(name);
+            }
+
+            if (_violations is null)
+            {
+                return false;
+            }
+
+            foreach (var violation in _violations)
+            {
+                if (violation.Kind == ViolationKind.Unknown && string.Equals(violation.Feature, name, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 

@@ -21,7 +21,8 @@ public sealed partial class MonitorEvaluator(
     AlertPublisher publisher,
     TimeProvider time,
     IOptions<VigilServerOptions> options,
-    ILogger<MonitorEvaluator> logger) : BackgroundService
+    ILogger<MonitorEvaluator> logger,
+    Observability.VigilMetrics? metrics = null) : BackgroundService
 {
     /// <summary>The actor of what monitors do (release aborts, retraining triggers).</summary>
     public const string Actor = AlertPublisher.Actor;
@@ -97,7 +98,11 @@ public sealed partial class MonitorEvaluator(
     {
         // Every replica, not only the leader: each closes and stores the windows of the traffic it served (a follower that did
         // not would keep them open forever), and alert writes are compare-and-set, so one replica acts per transition.
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken);
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("monitor-evaluator");
+                LogLoopFailed(logger, ex);
+            }, stoppingToken);
     }
 
     [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "The monitor evaluator's tick failed; retrying next tick")]
@@ -112,6 +117,7 @@ public static class MonitoringServiceCollectionExtensions
 {
     public static IServiceCollection AddVigilMonitoring(this IServiceCollection services)
     {
+        services.AddSingleton<FoldErrors>();
         services.AddSingleton<LiveMonitoring>();
         services.AddSingleton<AlertPublisher>();
         services.AddSingleton<MonitorEvaluator>();

@@ -23,6 +23,10 @@ public sealed class VigilMetrics : IDisposable
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _writeFailures;
     private readonly Counter<long> _shadowSkipped;
+    private readonly Counter<long> _foldErrors;
+    private readonly Counter<long> _unknownOverflow;
+    private readonly Counter<long> _loopFailures;
+    private readonly Counter<long> _commitTimeouts;
 
     public VigilMetrics(IMeterFactory meterFactory)
     {
@@ -37,6 +41,10 @@ public sealed class VigilMetrics : IDisposable
         _dropped = _meter.CreateCounter<long>("vigil.recorder.records.dropped", "{record}", "Prediction records dropped because the recorder's channel was full.");
         _shadowSkipped = _meter.CreateCounter<long>("vigil.shadow.skipped", "{request}", "Shadow copies skipped because every shadow slot was busy.");
         _writeFailures = _meter.CreateCounter<long>("vigil.recorder.write.failures", "{batch}", "Batches that failed to write and were retried.");
+        _foldErrors = _meter.CreateCounter<long>("vigil.monitoring.fold.errors", "{value}", "Values the monitoring fold could not take (left out of the window's profiles), by service and reason.");
+        _unknownOverflow = _meter.CreateCounter<long>("vigil.monitoring.unknown_features.overflow", "{value}", "Values of unknown features beyond a window's bound of distinct names: counted, not profiled.");
+        _loopFailures = _meter.CreateCounter<long>("vigil.background.failures", "{failure}", "Failed turns of Vigil's background loops (each goes on at its next turn), by loop.");
+        _commitTimeouts = _meter.CreateCounter<long>("vigil.recorder.commit.timeouts", "{request}", "Requests answered 503 in the commit durability mode because their records were not committed in time.");
     }
 
     /// <summary>Buckets from 50 µs to 10 s: the gateway's added latency budget is under 1 ms, so the low end needs resolution.</summary>
@@ -108,6 +116,20 @@ public sealed class VigilMetrics : IDisposable
     public void Dropped() => _dropped.Add(1);
 
     public void WriteFailed() => _writeFailures.Add(1);
+
+    /// <summary>Counts a value the fold could not take; <paramref name="reason"/> is one of <see cref="Monitoring.FoldErrors"/>'s few constants.</summary>
+    public void FoldError(string service, string reason) =>
+        _foldErrors.Add(1, new TagList { { "vigil.service", service }, { "vigil.reason", reason } });
+
+    /// <summary>Counts values of unknown features a window could not track by name (one label per service, whatever the names).</summary>
+    public void UnknownFeatureOverflow(string service, long count) =>
+        _unknownOverflow.Add(count, new KeyValuePair<string, object?>("vigil.service", service));
+
+    /// <summary>Counts a failed turn of the background loop <paramref name="loop"/> (a constant name, never client data).</summary>
+    public void LoopFailed(string loop) => _loopFailures.Add(1, new KeyValuePair<string, object?>("vigil.loop", loop));
+
+    /// <summary>Counts a request whose records were not committed within the commit timeout.</summary>
+    public void CommitTimedOut() => _commitTimeouts.Add(1);
 
     public void ShadowSkipped(string service) => _shadowSkipped.Add(1, new KeyValuePair<string, object?>("vigil.service", service));
 

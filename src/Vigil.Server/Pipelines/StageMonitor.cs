@@ -60,7 +60,8 @@ public sealed partial class StageMonitor(
     AlertPublisher publisher,
     IOptions<VigilServerOptions> options,
     ILogger<StageMonitor> logger,
-    ILeaderElection leader) : BackgroundService
+    ILeaderElection leader,
+    Observability.VigilMetrics? metrics = null) : BackgroundService
 {
     /// <summary>The arm stage alerts carry in <c>/v1/alerts</c> and notifications, to tell them from a service's.</summary>
     public const string Arm = "pipeline";
@@ -123,7 +124,11 @@ public sealed partial class StageMonitor(
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
+        ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("stage-monitor");
+                LogLoopFailed(logger, ex);
+            }, stoppingToken, leader: leader);
 
     private async Task EvaluateAsync(string pipeline, DateTimeOffset now, CancellationToken ct)
     {

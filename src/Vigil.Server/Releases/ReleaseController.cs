@@ -17,7 +17,8 @@ public sealed partial class ReleaseController(
     TimeProvider time,
     IOptions<VigilServerOptions> options,
     ILogger<ReleaseController> logger,
-    ILeaderElection leader) : BackgroundService
+    ILeaderElection leader,
+    Observability.VigilMetrics? metrics = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastAnalysis = new(StringComparer.Ordinal);
 
@@ -58,7 +59,11 @@ public sealed partial class ReleaseController(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("release-controller");
+                LogLoopFailed(logger, ex);
+            }, stoppingToken, leader: leader);
     }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Release {Release} could not be analysed this tick; it holds")]

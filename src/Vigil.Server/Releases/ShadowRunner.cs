@@ -81,6 +81,6 @@ public sealed class ShadowRunner(BackendCache backends, PredictionRecorder recor
 
         recorder.Record(new PredictionRecord(
             PredictionGateway.NewRequestId(at), at, service.Name, challenger.Number, Arms.Shadow, request.Key, request.Attributes,
-            request.Inputs, outputs, time.GetElapsedTime(started).TotalMilliseconds, error, decision.Key, decision.Reason, championRequestId));
+            request.Inputs, outputs, time.GetElapsedTime(started).TotalMilliseconds, error, decision.Key, decision.Reason, championRequestId, request.Violations));
     }
 }

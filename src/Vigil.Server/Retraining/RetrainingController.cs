@@ -23,7 +23,8 @@ public sealed partial class RetrainingController(
     TimeProvider time,
     IOptions<VigilServerOptions> options,
     ILogger<RetrainingController> logger,
-    ILeaderElection leader) : BackgroundService
+    ILeaderElection leader,
+    Observability.VigilMetrics? metrics = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _nextSchedule = new(StringComparer.Ordinal);
@@ -130,7 +131,11 @@ public sealed partial class RetrainingController(
                 Start(job);
             }
         };
-        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, tickFirst: true, leader: leader);
+        return ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("retraining-controller");
+                LogLoopFailed(logger, ex);
+            }, stoppingToken, tickFirst: true, leader: leader);
     }
 
     private async Task RecoverAsync(CancellationToken ct)

@@ -8,7 +8,7 @@ public sealed class RetrainingOptions
     /// <c>$VIGIL_ARTIFACTS</c>, else <c>vigil-artifacts</c> in the working directory.
     /// </summary>
     public string ArtifactsDirectory { get; set; } =
-        Environment.GetEnvironmentVariable("VIGIL_ARTIFACTS") is { Length: > 0 } configured ? configured : Path.GetFullPath("vigil-artifacts");
+        Environment.GetEnvironmentVariable(Hosting.VigilEnvironment.Artifacts) is { Length: > 0 } configured ? configured : Path.GetFullPath("vigil-artifacts");
 
     /// <summary>The folder of one job's files.</summary>
     public string JobDirectory(string service, string jobId) => Path.Combine(ArtifactsDirectory, service, jobId);

@@ -27,7 +27,15 @@ public sealed partial class BackendWarmer(RoutingState routing, BackendCache bac
                     await _signal.WaitAsync(stoppingToken);
                 }
 
-                await WarmAsync(routing.Current, stoppingToken);
+                try
+                {
+                    await WarmAsync(routing.Current, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One failed round (an unload that threw) must not end the loop: the next swap warms again.
+                    LogRoundFailed(logger, ex);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -89,6 +97,9 @@ public sealed partial class BackendWarmer(RoutingState routing, BackendCache bac
 
     [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Could not load {Service} version {Version}: {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string service, int version, string reason);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Warming the backends failed; the next routing change warms them again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1111, Level = LogLevel.Debug, Message = "Unloaded {Service} version {Version}: no alias points at it")]
     private static partial void LogEvicted(ILogger logger, string service, int version);

@@ -40,7 +40,30 @@ public sealed class FeatureProfileTests(ITestOutputHelper output)
         Assert.Equal(2.0 / 7, profile.NullRate);
         Assert.Equal(2, profile.Moments.Mean);
         Assert.Equal(2, profile.Quantiles!.Count);
-        Assert.Throws<InvalidOperationException>(() => profile.Add("text"));
+    }
+
+    [Fact]
+    public void Add_ValueOfTheOtherKind_IsCountedAsTypeError_NeverThrows()
+    {
+        // Issue 13: a feature seen as a number, then as a string, in one window threw here and stopped the server.
+        var numeric = FeatureProfile.CreateNumeric();
+        numeric.Add(1.0);
+        numeric.Add("text");
+        numeric.Add((string?)null);
+        Assert.Equal((3L, 1L, 1L, 1L), (numeric.Count, numeric.Nulls, numeric.TypeErrors, numeric.ValidCount));
+        Assert.Equal(1, numeric.Quantiles!.Count);
+
+        var categorical = FeatureProfile.CreateCategorical();
+        categorical.Add("a");
+        categorical.Add(2.0);
+        categorical.Fold([1.0, 2.0, double.NaN]);
+        Assert.Equal((5L, 0L, 4L, 1L), (categorical.Count, categorical.Nulls, categorical.TypeErrors, categorical.ValidCount));
+        Assert.Equal(1, categorical.FrequentItems!.Count);
+
+        // Still a valid profile: it serializes and reads back with the same counts.
+        var read = FeatureProfile.Deserialize(categorical.Serialize());
+        Assert.True(read.IsSuccess, read.Failure?.Message);
+        Assert.Equal((5L, 4L), (read.Value!.Count, read.Value.TypeErrors));
     }
 
     [Fact]

@@ -13,32 +13,47 @@ namespace Vigil.Server.Monitoring.Layers;
 /// <c>reject</c> policy, every violation), so the kinds seen here — unknown feature, out of range, unseen category —
 /// never overlap with the type errors the profile fold itself detects.
 /// </summary>
+/// <remarks>
+/// Unknown feature names come from clients, so a window counts at most <see cref="LiveMonitoring.MaxUnknownFeatures"/>
+/// of them by name (the ones it also profiles); a value of any further one counts once under <see cref="Overflow"/>
+/// with the kind <see cref="OverflowKind"/>, and in <c>vigil_monitoring_unknown_features_overflow_total</c>.
+/// </remarks>
 public static class InputLayerFold
 {
-    /// <summary>At most this many distinct unknown feature names are kept per window; the rest count under <c>(unknown)</c>.</summary>
-    public const int MaxUnknownNames = 32;
+    /// <summary>The feature name the values of unknown features beyond a window's bound count under.</summary>
+    public const string Overflow = "(overflow)";
 
-    /// <summary>The feature name unknown features beyond <see cref="MaxUnknownNames"/> count under.</summary>
-    public const string OtherUnknown = "(unknown)";
+    /// <summary>The violation kind of those values.</summary>
+    public const string OverflowKind = "unknown_feature_overflow";
 
-    public static void Fold(WindowProfiles window, PredictionRecord record)
+    /// <summary>Counts <paramref name="record"/>'s violations in <paramref name="window"/>, at most <paramref name="maxUnknownFeatures"/> unknown names by name.</summary>
+    public static void Fold(WindowProfiles window, PredictionRecord record, int maxUnknownFeatures, VigilMetrics? metrics = null)
     {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(record);
         if (record.Violations is not { Count: > 0 } violations)
         {
             return;
         }
 
+        var overflow = 0;
         foreach (var violation in violations)
         {
-            var feature = violation.Feature;
-            if (violation.Kind == ViolationKind.Unknown && !window.ViolationKinds.ContainsKey(feature)
-                && window.ViolationKinds.Count(k => k.Value.ContainsKey("unknown")) >= MaxUnknownNames)
+            if (violation.Kind == ViolationKind.Unknown && !window.TrackUnknown(violation.Feature, maxUnknownFeatures))
             {
-                feature = OtherUnknown;
+                overflow++;
+                continue;
             }
 
-            window.AddViolation(feature);
-            window.AddViolationKind(feature, VigilMetrics.ViolationLabel(violation.Kind));
+            window.AddViolation(violation.Feature);
+            window.AddViolationKind(violation.Feature, VigilMetrics.ViolationLabel(violation.Kind));
+        }
+
+        if (overflow > 0)
+        {
+            window.AddViolation(Overflow, overflow);
+            window.AddViolationKind(Overflow, OverflowKind, overflow);
+            metrics?.UnknownFeatureOverflow(record.Service, overflow);
         }
     }
 }

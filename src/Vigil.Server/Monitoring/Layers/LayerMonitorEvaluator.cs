@@ -35,7 +35,8 @@ public sealed partial class LayerMonitorEvaluator(
     TimeProvider time,
     IOptions<VigilServerOptions> options,
     ILogger<LayerMonitorEvaluator> logger,
-    ILeaderElection leader) : BackgroundService
+    ILeaderElection leader,
+    Observability.VigilMetrics? metrics = null) : BackgroundService
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Service, string Monitor, string Subject), AlertView> _alerts = [];
@@ -253,7 +254,11 @@ public sealed partial class LayerMonitorEvaluator(
         double.IsNaN(value) ? "n/a" : value.ToString(Math.Abs(value) is >= 1e-3 and < 1e7 or 0 ? "#,0.####" : "0.##e+0", CultureInfo.InvariantCulture);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex => LogLoopFailed(logger, ex), stoppingToken, leader: leader);
+        ControlLoop.RunAsync(TickAsync, options.Value.ControllerTick, time, ex =>
+            {
+                metrics?.LoopFailed("layer-evaluator");
+                LogLoopFailed(logger, ex);
+            }, stoppingToken, leader: leader);
 
     [LoggerMessage(EventId = 1913, Level = LogLevel.Warning, Message = "The layer monitor evaluator's tick failed; retrying next tick")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);

@@ -42,7 +42,12 @@ public sealed class OutputLayer(LayerSettingsCache settings, LiveMonitoring moni
             return;
         }
 
-        using var document = JsonDocument.Parse(record.Outputs);
+        using var document = monitoring.Parse(record.Service, "(outputs)", record.Outputs);
+        if (document is null)
+        {
+            return;
+        }
+
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -67,15 +72,27 @@ public sealed class OutputLayer(LayerSettingsCache settings, LiveMonitoring moni
             }
         }
 
-        if ((root.TryGetProperty("label", out var label) || root.TryGetProperty("class", out label)) && Text(label) is { } cls)
+        if (root.TryGetProperty("label", out var label) || root.TryGetProperty("class", out label))
         {
-            window.Categorical(MonitorMetrics.PredictedClass).Add(cls);
+            if (!Text(label, out var cls))
+            {
+                monitoring.CountFoldError(record.Service, MonitorMetrics.PredictedClass, FoldErrors.InvalidText);
+            }
+            else if (cls is not null)
+            {
+                window.Categorical(MonitorMetrics.PredictedClass).Add(cls);
+            }
         }
 
         if ((root.TryGetProperty("text", out var text) || root.TryGetProperty("output", out text) || root.TryGetProperty("completion", out text))
             && text.ValueKind == JsonValueKind.String)
         {
-            var answer = text.GetString()!;
+            if (!FoldErrors.TryGetString(text, out var answer) || answer is null)
+            {
+                monitoring.CountFoldError(record.Service, Length, FoldErrors.InvalidText);
+                return;
+            }
+
             window.Numeric(Length).Add(answer.Length);
             var refused = false;
             foreach (var pattern in settings.For(record.Service).EffectiveRefusalPatterns)
@@ -176,12 +193,25 @@ public sealed class OutputLayer(LayerSettingsCache settings, LiveMonitoring moni
         return top;
     }
 
-    private static string? Text(JsonElement value) => value.ValueKind switch
+    /// <summary>A label's text (null for a value that is not one); false for a string that is not valid Unicode.</summary>
+    private static bool Text(JsonElement value, out string? text)
     {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        JsonValueKind.Number => value.GetRawText(),
-        _ => null,
-    };
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                return FoldErrors.TryGetString(value, out text);
+            case JsonValueKind.True:
+                text = "true";
+                return true;
+            case JsonValueKind.False:
+                text = "false";
+                return true;
+            case JsonValueKind.Number:
+                text = value.GetRawText();
+                return true;
+            default:
+                text = null;
+                return true;
+        }
+    }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Vigil.Monitoring;
 using Vigil.Predictions;
-using Vigil.Profiles;
 using Vigil.Statistics;
 
 namespace Vigil.Server.Monitoring.Layers;
@@ -62,15 +61,20 @@ public sealed class SegmentDrift(LayerSettingsCache settings, LiveMonitoring mon
             return;
         }
 
-        using var attributesDocument = JsonDocument.Parse(record.Attributes);
-        if (attributesDocument.RootElement.ValueKind != JsonValueKind.Object)
+        using var attributesDocument = monitoring.Parse(record.Service, "(attributes)", record.Attributes);
+        if (attributesDocument?.RootElement.ValueKind != JsonValueKind.Object)
         {
             return;
         }
 
         var baseline = monitoring.Baseline(record.Service, record.Version);
         var start = WindowProfiles.Floor(record.At, WindowProfiles.BaseLength);
-        using var inputs = JsonDocument.Parse(record.Inputs);
+        using var inputs = monitoring.Parse(record.Service, "(inputs)", record.Inputs);
+        if (inputs is null)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             foreach (var attribute in attributes)
@@ -80,7 +84,17 @@ public sealed class SegmentDrift(LayerSettingsCache settings, LiveMonitoring mon
                     continue;
                 }
 
-                var value = raw.ValueKind == JsonValueKind.String ? raw.GetString()! : raw.GetRawText();
+                string? value;
+                if (raw.ValueKind != JsonValueKind.String)
+                {
+                    value = raw.GetRawText();
+                }
+                else if (!FoldErrors.TryGetString(raw, out value) || value is null)
+                {
+                    monitoring.CountFoldError(record.Service, "[" + attribute + "]", FoldErrors.InvalidText);
+                    continue;
+                }
+
                 if (!_windows.ContainsKey((record.Service, record.Version, attribute, value))
                     && _windows.Keys.Count(k => k.Service == record.Service && k.Version == record.Version && k.Attribute == attribute) >= MaxValues)
                 {
@@ -106,7 +120,7 @@ public sealed class SegmentDrift(LayerSettingsCache settings, LiveMonitoring mon
                 }
 
                 window.Requests++;
-                FoldInputs(window, inputs.RootElement, baseline);
+                monitoring.FoldInputs(window, record, inputs.RootElement, baseline, countViolations: false);
             }
         }
     }
@@ -167,18 +181,5 @@ public sealed class SegmentDrift(LayerSettingsCache settings, LiveMonitoring mon
         }
 
         return results;
-    }
-
-    private static void FoldInputs(WindowProfiles window, JsonElement inputs, IReadOnlyDictionary<string, FeatureProfile>? baseline)
-    {
-        if (inputs.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
-
-        foreach (var property in inputs.EnumerateObject())
-        {
-            LiveMonitoring.FoldValue(window, property.Name, property.Value, baseline?.GetValueOrDefault(property.Name)?.Kind);
-        }
     }
 }
