@@ -1,6 +1,5 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 
 namespace Vigil.Benchmarks;

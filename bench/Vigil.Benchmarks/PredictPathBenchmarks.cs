@@ -12,6 +12,7 @@ using Vigil.Server.Api;
 using Vigil.Server.Gateway;
 using Vigil.Server.Observability;
 using Vigil.Serving;
+using Vigil.Serving.Loading;
 using Vigil.Serving.Training;
 
 namespace Vigil.Benchmarks;

@@ -5,6 +5,7 @@ using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Storage;
 using Vigil.Testing;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Routing;
 using Vigil.Server.Routing;

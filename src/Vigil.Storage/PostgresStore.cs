@@ -3,8 +3,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Vigil.Persistence;
 using Vigil.Predictions;
-using Vigil.Storage.Migrations;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 
@@ -46,6 +47,7 @@ public sealed class PostgresStore : SqlStore
 
     /// <summary>A store in the database named by an Npgsql connection string (see <see cref="StoreFactory"/> for URLs).</summary>
     public PostgresStore(string connectionString)
+        : base(PostgresDialect.Instance)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
@@ -65,50 +67,25 @@ public sealed class PostgresStore : SqlStore
 
     private protected override string Location => $"database '{_database}' at {_host}:{_port}";
 
-    private protected override string ForUpdate => " FOR UPDATE";
-
-    private protected override string CreateSchemaTableSql => """
-        CREATE TABLE IF NOT EXISTS vigil_schema (
-            version     integer     NOT NULL PRIMARY KEY,
-            applied_at  timestamptz NOT NULL DEFAULT now(),
-            description text        NOT NULL
-        )
-        """;
-
-    private protected override string ListTablesSql => """
-        SELECT c.relname
-        FROM pg_class c
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
-        """;
-
     private protected override string? BackgroundError => _listenerError;
-
-    private protected override string Json(string parameter) => parameter + "::jsonb";
-
-    private protected override string JsonAttributeText(string jsonColumn, string nameParameter) =>
-        $"({jsonColumn}::jsonb ->> {nameParameter}::text)";
-
-    private protected override string JsonScalarText(string jsonColumn) => $"({jsonColumn}::jsonb #>> '{{}}')";
-
-    private protected override bool IsUniqueViolation(DbException exception) =>
-        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
-
-    private protected override object ToDb(DateTimeOffset value) => Timestamps.Normalize(value);
-
-    private protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
-
-    private protected override string MigrationSql(Migration migration) => migration.Postgres;
 
     private protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
-    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, Func<T, bool> commit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
+        if (commit(result))
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        else
+        {
+            await transaction.RollbackAsync(cancellationToken);
+        }
+
         return result;
     }
 

@@ -2,8 +2,9 @@ using System.Data.Common;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
+using Vigil.Persistence;
 using Vigil.Predictions;
-using Vigil.Storage.Migrations;
+using Vigil.Storage.Dialects;
 
 namespace Vigil.Storage;
 
@@ -19,9 +20,6 @@ public sealed class SqliteStore : SqlStore
 
     private const int NotADatabase = 26;
     private const int CannotOpen = 14;
-    private const int ConstraintViolation = 19;
-    private const int UniqueViolation = 2067;
-    private const int PrimaryKeyViolation = 1555;
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -30,6 +28,7 @@ public sealed class SqliteStore : SqlStore
 
     /// <summary>A store in the file at <paramref name="path"/>; the file is created by <see cref="SqlStore.MigrateAsync"/> when missing.</summary>
     public SqliteStore(string path)
+        : base(SqliteDialect.Instance)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
@@ -54,45 +53,6 @@ public sealed class SqliteStore : SqlStore
 
     private protected override string Location => $"'{Path}'";
 
-    private protected override string ForUpdate => "";
-
-    private protected override string CreateSchemaTableSql => """
-        CREATE TABLE IF NOT EXISTS vigil_schema (
-            version     INTEGER NOT NULL PRIMARY KEY,
-            applied_at  INTEGER NOT NULL DEFAULT (CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)),
-            description TEXT    NOT NULL
-        )
-        """;
-
-    private protected override string ListTablesSql =>
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
-
-    private protected override string Json(string parameter) => parameter;
-
-    /// <summary>
-    /// <c>json_extract</c> gives a string without its quotes; <c>-&gt;</c> gives the JSON text of a number or boolean
-    /// (<c>true</c>, not SQLite's 1), as PostgreSQL's <c>-&gt;&gt;</c> does.
-    /// </summary>
-    private protected override string JsonAttributeText(string jsonColumn, string nameParameter) => $"""
-        CASE json_type({jsonColumn}, '$."' || {nameParameter} || '"')
-            WHEN 'text' THEN json_extract({jsonColumn}, '$."' || {nameParameter} || '"')
-            WHEN 'null' THEN NULL
-            ELSE {jsonColumn} -> ('$."' || {nameParameter} || '"')
-        END
-        """;
-
-    private protected override string JsonScalarText(string jsonColumn) =>
-        $"(CASE json_type({jsonColumn}) WHEN 'text' THEN json_extract({jsonColumn}, '$') ELSE json({jsonColumn}) END)";
-
-    private protected override bool IsUniqueViolation(DbException exception) =>
-        exception is SqliteException { SqliteErrorCode: ConstraintViolation, SqliteExtendedErrorCode: UniqueViolation or PrimaryKeyViolation };
-
-    private protected override object ToDb(DateTimeOffset value) => Timestamps.ToUnixMicroseconds(value);
-
-    private protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) => Timestamps.FromUnixMicroseconds(reader.GetInt64(ordinal));
-
-    private protected override string MigrationSql(Migration migration) => migration.Sqlite;
-
     private protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -109,7 +69,7 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
-    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private protected override async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, Func<T, bool> commit, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
@@ -118,7 +78,15 @@ public sealed class SqliteStore : SqlStore
             // Deferred: false starts with BEGIN IMMEDIATE, so a transaction that reads before it writes cannot deadlock with another process's.
             await using var transaction = (DbTransaction)((SqliteConnection)connection).BeginTransaction(deferred: false);
             var result = await work(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
+            if (commit(result))
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            else
+            {
+                await transaction.RollbackAsync(cancellationToken);
+            }
+
             return result;
         }
         finally

@@ -1,3 +1,5 @@
+using Vigil.Persistence;
+
 namespace Vigil.Storage;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Server.Hosting;
 
 namespace Vigil.Cli.Tests;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using Vigil.Audit;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Server.Monitoring;
 
 namespace Vigil.Dashboard.Tests;

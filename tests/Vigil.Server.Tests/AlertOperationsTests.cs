@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Audit;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Server.Api;
 using Vigil.Server.Monitoring;
@@ -44,7 +45,7 @@ public sealed class AlertOperationsTests : IAsyncLifetime
         var baseline = await _server.Client.PutAsync("/v1/services/feed/versions/1/baseline", new StringContent("{\"rows\": [" + rows + "]}", Encoding.UTF8, "application/json"), Ct);
         Assert.Equal(HttpStatusCode.OK, baseline.StatusCode);
         _server.App.Services.GetRequiredService<LiveMonitoring>().UseMonitors(
-            [new("input-drift", MonitorLayer.Input, "psi", 0.25, Vigil.Releases.Duration.Minutes(5), For: Vigil.Releases.Duration.Minutes(2), KeepFiringFor: Vigil.Releases.Duration.Minutes(3), Severity: AlertSeverity.Critical)]);
+            [new("input-drift", MonitorLayer.Input, "psi", 0.25, Duration.Minutes(5), For: Duration.Minutes(2), KeepFiringFor: Duration.Minutes(3), Severity: AlertSeverity.Critical)]);
     }
 
     public async ValueTask DisposeAsync()

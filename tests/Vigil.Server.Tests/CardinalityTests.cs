@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Server.Api;
 using Vigil.Server.Monitoring;

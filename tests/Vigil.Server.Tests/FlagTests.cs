@@ -244,7 +244,7 @@ public abstract class FlagTests : ShopServerTests
 
         var split = await EvaluateAsync("half", """{"key": "user-7"}""");
         Assert.Equal(EvaluationReason.Split, split.Reason);
-        Assert.Equal(Vigil.Routing.Bucketing.IsIn("half", "user-7", 500_000), split.Value);
+        Assert.Equal(Vigil.Routing.Flags.Bucketing.IsIn("half", "user-7", 500_000), split.Value);
         var noKey = await EvaluateAsync("half", """{}""");
         Assert.Equal((EvaluationReason.Error, FlagErrorCode.TargetingKeyMissing), (noKey.Reason, noKey.ErrorCode));
         Assert.Null(split.ErrorCode);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Vigil.Persistence;
 using Vigil.Server.Api;
 using Vigil.Testing;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Vigil.Persistence;
 using Vigil.Server.Api;
 using Vigil.Server.Hosting;
 using Vigil.Testing;

@@ -5,6 +5,7 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Vigil.Persistence;
 using Vigil.Pipelines;
 using Vigil.Server.Pipelines;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Vigil.Persistence;
 using Vigil.Server.Pipelines;
 
 namespace Vigil.Server.Tests;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Vigil.Persistence;
 using Vigil.Server.Api;
 using Vigil.Server.Hosting;
 using Vigil.Server.Monitoring;

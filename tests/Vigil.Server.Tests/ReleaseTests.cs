@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Vigil.Persistence;
 using Vigil.Server.Api;
 using Vigil.Server.Releases;
 using Vigil.Testing;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Vigil.Registry;
+using Vigil.Serving.Loading;
 
 namespace Vigil.Serving.Tests;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Testing;
 
 namespace Vigil.Storage.Tests;

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Storage.Migrations;
 

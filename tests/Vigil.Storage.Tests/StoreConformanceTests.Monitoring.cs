@@ -1,6 +1,7 @@
 using Vigil.Audit;
 using Vigil.Monitoring;
 using Vigil.Profiles;
+using Vigil.Registry;
 
 namespace Vigil.Storage.Tests;
 

@@ -79,7 +79,7 @@ public abstract partial class StoreConformanceTests
     [Fact]
     public async Task Segments_CreateUpdateGetList_WithRevisionsAudit_AndConflicts()
     {
-        var segment = new Vigil.Routing.StoredSegment("dach", null, "{\"key\":\"dach\",\"conditions\":[]}", 0, T0);
+        var segment = new Vigil.Routing.Flags.StoredSegment("dach", null, "{\"key\":\"dach\",\"conditions\":[]}", 0, T0);
 
         var created = (await Store.CreateSegmentAsync(segment, Alice, Ct)).Unwrap();
         var duplicate = await Store.CreateSegmentAsync(segment, Alice, Ct);

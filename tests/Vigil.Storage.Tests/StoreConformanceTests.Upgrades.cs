@@ -1,4 +1,5 @@
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Storage.Migrations;

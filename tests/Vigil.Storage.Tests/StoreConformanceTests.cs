@@ -2,10 +2,11 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Vigil.Access;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Registry;
 using Vigil.Releases;
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 using Vigil.Storage.Migrations;
 
 namespace Vigil.Storage.Tests;

@@ -155,7 +155,7 @@ internal static class AlertsCommands
             DateTimeOffset endsAt;
             if (run.Get(expires) is { } text)
             {
-                if (!Vigil.Releases.Duration.TryParse(text, out var duration) || duration.Value <= TimeSpan.Zero)
+                if (!Duration.TryParse(text, out var duration) || duration.Value <= TimeSpan.Zero)
                 {
                     throw new CliUsageException($"--expires '{text}': expected a duration such as 30m, 2h or 1d");
                 }

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Cli.Output;
+using Vigil.Persistence;
 using Vigil.Server.Api;
 using Vigil.Storage;
 

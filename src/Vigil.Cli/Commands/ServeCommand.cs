@@ -133,7 +133,7 @@ internal static class ServeCommand
             return TimeSpan.FromMilliseconds(ms);
         }
 
-        return Vigil.Releases.Duration.TryParse(text, out var duration) ? duration.Value : null;
+        return Duration.TryParse(text, out var duration) ? duration.Value : null;
     }
 
     // Webhook URLs may contain ',' in their query, so only ';' separates them.

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using Vigil.Monitoring;
 using Vigil.Monitoring.Layers;
-using Vigil.Releases;
 using Vigil.Retraining;
 
 namespace Vigil.Cli.Demo;

@@ -1,5 +1,3 @@
-using Vigil.Releases;
-
 namespace Vigil.Monitoring;
 
 /// <summary>The monitors every service starts with (docs/monitoring.md, "Defaults"); users change them with <c>vigil monitors apply</c>.</summary>

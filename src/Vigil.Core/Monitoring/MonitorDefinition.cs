@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Vigil.Releases;
 
 namespace Vigil.Monitoring;
 

@@ -66,8 +66,7 @@ public sealed class WindowProfiles(DateTimeOffset start, TimeSpan length)
     }
 
     /// <summary>The start of the base window that holds <paramref name="time"/>.</summary>
-    public static DateTimeOffset Floor(DateTimeOffset time, TimeSpan length) =>
-        new(time.UtcTicks - (time.UtcTicks % length.Ticks), TimeSpan.Zero);
+    public static DateTimeOffset Floor(DateTimeOffset time, TimeSpan length) => Instants.Floor(time, length);
 
     /// <summary>The numeric profile of <paramref name="feature"/>, created on first use.</summary>
     public FeatureProfile Numeric(string feature)

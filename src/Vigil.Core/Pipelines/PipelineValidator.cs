@@ -1,5 +1,3 @@
-using Vigil.Releases;
-
 namespace Vigil.Pipelines;
 
 /// <summary>The end-to-end success definitions.</summary>

@@ -1,6 +1,6 @@
 namespace Vigil.Predictions;
 
-/// <summary>What <see cref="IVigilStore.GetTrafficSeriesAsync"/> reads: a service's predictions in [<paramref name="From"/>, <paramref name="To"/>) cut into <paramref name="Buckets"/> equal buckets.</summary>
+/// <summary>What <see cref="ITrafficReadModel.GetTrafficSeriesAsync"/> reads: a service's predictions in [<paramref name="From"/>, <paramref name="To"/>) cut into <paramref name="Buckets"/> equal buckets.</summary>
 public sealed record TrafficSeriesQuery(string Service, DateTimeOffset From, DateTimeOffset To, int Buckets)
 {
     /// <summary>The most buckets one query may ask for.</summary>

@@ -19,7 +19,7 @@ public static class AliasNames
 
 /// <summary>
 /// The aliases of one service and the revision they were read at. Every change goes through
-/// <see cref="IVigilStore.UpdateAliasesAsync"/> with the revision it started from, so two concurrent
+/// <see cref="IRegistryStore.UpdateAliasesAsync"/> with the revision it started from, so two concurrent
 /// changes cannot both win.
 /// </summary>
 public sealed record AliasSet(int? Champion, int? Challenger, int? PreviousChampion, long Revision)

@@ -1,5 +1,5 @@
 using Vigil.Registry;
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Releases;
 

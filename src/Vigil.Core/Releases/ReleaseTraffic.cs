@@ -1,4 +1,4 @@
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Releases;
 

@@ -59,5 +59,5 @@ public sealed record EvaluationGate(
 
     /// <summary>Bucketing as flags do it (murmur3 of the id, parts per million), salted so it is independent of flags.</summary>
     public static bool IsHoldout(string requestId, double fraction) =>
-        Routing.Bucketing.IsIn("vigil-holdout", requestId, (int)Math.Round(fraction * 1_000_000));
+        Routing.Flags.Bucketing.IsIn("vigil-holdout", requestId, (int)Math.Round(fraction * 1_000_000));
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Vigil.Access;
+using Vigil.Persistence;
 
 namespace Vigil.Server.Access;
 

@@ -1,3 +1,5 @@
+using Vigil.Persistence;
+
 namespace Vigil.Server.Access;
 
 /// <summary>Refreshes the <see cref="KeyRing"/> when the store reports a change (a key created or revoked on another replica).</summary>

@@ -230,7 +230,7 @@ public sealed record FlagView(
     public Vigil.Routing.Flags.FlagDefinition ToDefinition() => new(Key, Enabled, Rules, Percentage, Default, Description);
 
     /// <summary>The view of a stored flag whose definition is <paramref name="definition"/>.</summary>
-    public static FlagView From(Vigil.Routing.StoredFlag stored, Vigil.Routing.Flags.FlagDefinition definition)
+    public static FlagView From(Vigil.Routing.Flags.StoredFlag stored, Vigil.Routing.Flags.FlagDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(stored);
         ArgumentNullException.ThrowIfNull(definition);

@@ -1,6 +1,6 @@
 using Vigil.Access;
 using Vigil.Audit;
-using Vigil.Routing;
+using Vigil.Persistence;
 using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

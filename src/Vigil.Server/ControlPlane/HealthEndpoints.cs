@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Vigil.Persistence;
 
 namespace Vigil.Server.ControlPlane;
 

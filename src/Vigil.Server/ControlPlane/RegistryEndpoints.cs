@@ -1,5 +1,6 @@
 using Vigil.Access;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
@@ -154,31 +155,14 @@ public static class RegistryEndpoints
         }
 
         await loaded.Value!.DisposeAsync();
-        var registered = await store.RegisterVersionAsync(draft, who, ct);
+        // The version and the alias asked for are one store command: a version is never left registered without its alias.
+        var registered = await store.RegisterVersionAsync(new VersionRegistration(draft, request.Alias), who, ct);
         if (!registered.IsSuccess)
         {
             return Problems.From(registered.Failure!);
         }
 
-        var version = registered.Value!;
-        var aliases = await store.GetAliasesAsync(service, ct);
-        if (request.Alias is { } target)
-        {
-            var next = aliases.With(target, version.Number);
-            if (!next.IsSuccess)
-            {
-                return Problems.From(next.Failure!);
-            }
-
-            var moved = await store.UpdateAliasesAsync(service, aliases.Revision, next.Value!, AuditActions.AliasSet, who, ct);
-            if (!moved.IsSuccess)
-            {
-                return Problems.Problem(StatusCodes.Status409Conflict, Problems.Title(409), $"version {version.Number} was registered but the alias '{target}' was not set: {moved.Failure!.Message}");
-            }
-
-            aliases = moved.Value!;
-        }
-
+        var (version, aliases, _) = registered.Value!;
         await routing.RebuildAsync(ct);
         return Results.Json(View(version, aliases), VigilJson.Options, statusCode: StatusCodes.Status201Created);
     }

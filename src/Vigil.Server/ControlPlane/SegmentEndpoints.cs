@@ -1,5 +1,5 @@
 using Vigil.Access;
-using Vigil.Routing;
+using Vigil.Persistence;
 using Vigil.Routing.Flags;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

@@ -1,5 +1,6 @@
 using Vigil.Access;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.Recording;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Vigil.Access;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Releases;
 using Vigil.Routing.Flags;
 using Vigil.Server.Access;

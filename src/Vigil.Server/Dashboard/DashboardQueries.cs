@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Releases;
 using Vigil.Routing.Flags;

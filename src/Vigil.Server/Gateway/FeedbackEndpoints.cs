@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Vigil.Access;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Vigil.Persistence;
 
 namespace Vigil.Server.Hosting;
 

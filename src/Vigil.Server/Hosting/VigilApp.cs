@@ -1,3 +1,4 @@
+using Vigil.Persistence;
 using Vigil.Server.Recording;
 
 namespace Vigil.Server.Hosting;

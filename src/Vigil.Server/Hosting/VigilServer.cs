@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Routing;
 using Vigil.Storage;

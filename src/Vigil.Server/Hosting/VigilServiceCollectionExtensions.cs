@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;
@@ -13,7 +14,7 @@ using Vigil.Server.Recording;
 using Vigil.Server.Releases;
 using Vigil.Server.Retraining;
 using Vigil.Server.Routing;
-using Vigil.Serving;
+using Vigil.Serving.Loading;
 
 namespace Vigil.Server.Hosting;
 
@@ -31,7 +32,7 @@ public static class VigilServiceCollectionExtensions
 
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(options.TimeProvider);
-        services.AddSingleton(store);
+        services.AddVigilStore(store);
         services.AddSingleton<VigilMetrics>();
         services.AddSingleton<RoutingState>();
         services.AddSingleton<KeyRing>();
@@ -72,6 +73,28 @@ public static class VigilServiceCollectionExtensions
             .AddPrometheusExporter());
         services.AddHostedService<BackgroundServiceWatch>(); // last: reports a background service that ends with an error
         return services;
+    }
+
+    /// <summary>
+    /// Registers the store and each of its area ports (<see cref="Vigil.Registry.IRegistryStore"/>, <see cref="Vigil.Releases.IReleaseStore"/> …),
+    /// every one resolving to the same <paramref name="store"/> instance, so a class asks for the narrow port it uses.
+    /// </summary>
+    private static void AddVigilStore(this IServiceCollection services, IVigilStore store)
+    {
+        services.AddSingleton(store);
+        services.AddSingleton<Vigil.Registry.IRegistryStore>(store);
+        services.AddSingleton<Vigil.Routing.Flags.IFlagStore>(store);
+        services.AddSingleton<Vigil.Routing.Flags.ISegmentStore>(store);
+        services.AddSingleton<Vigil.Releases.IReleaseStore>(store);
+        services.AddSingleton<Vigil.Predictions.IPredictionLog>(store);
+        services.AddSingleton<Vigil.Predictions.ITrafficReadModel>(store);
+        services.AddSingleton<Vigil.Monitoring.IMonitoringStore>(store);
+        services.AddSingleton<Vigil.Monitoring.Layers.IMonitoringLayerStore>(store);
+        services.AddSingleton<Vigil.Pipelines.IPipelineStore>(store);
+        services.AddSingleton<Vigil.Retraining.IRetrainingStore>(store);
+        services.AddSingleton<Vigil.Audit.IAuditLog>(store);
+        services.AddSingleton<Vigil.Access.IKeyStore>(store);
+        services.AddSingleton<ILeaseStore>(store);
     }
 
     /// <summary>Maps every Vigil endpoint: /v1, /v2, /healthz, /readyz, /metrics, /openapi/v1.json.</summary>

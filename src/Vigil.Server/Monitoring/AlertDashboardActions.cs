@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Vigil.Access;
 using Vigil.Audit;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Dashboard;
 

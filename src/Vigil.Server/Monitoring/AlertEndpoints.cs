@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Vigil.Access;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;

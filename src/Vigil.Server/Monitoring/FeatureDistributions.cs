@@ -1,5 +1,6 @@
 using Vigil.Access;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Profiles;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Retraining;
 using Vigil.Server.Hosting;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Vigil.Access;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Profiles;
 using Vigil.Registry;
 using Vigil.Server.Access;

@@ -1,3 +1,4 @@
+using Vigil.Persistence;
 using Vigil.Pipelines;
 
 namespace Vigil.Server.Pipelines;

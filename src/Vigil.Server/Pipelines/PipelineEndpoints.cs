@@ -1,6 +1,6 @@
 using Vigil.Access;
+using Vigil.Persistence;
 using Vigil.Pipelines;
-using Vigil.Releases;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;

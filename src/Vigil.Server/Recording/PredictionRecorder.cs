@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Vigil.Persistence;
 using Vigil.Predictions;
 using Vigil.Server.Api;
 using Vigil.Server.Hosting;

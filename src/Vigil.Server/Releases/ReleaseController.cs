@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Vigil.Persistence;
 using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Releases;

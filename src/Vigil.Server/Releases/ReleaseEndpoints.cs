@@ -1,4 +1,5 @@
 using Vigil.Access;
+using Vigil.Persistence;
 using Vigil.Releases;
 using Vigil.Server.Access;
 using Vigil.Server.Api;

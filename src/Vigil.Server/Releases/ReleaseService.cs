@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Predictions;
-using Vigil.Registry;
 using Vigil.Releases;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 using Vigil.Server.ControlPlane;
 using Vigil.Server.Routing;
@@ -17,7 +16,7 @@ namespace Vigil.Server.Releases;
 /// </summary>
 public sealed partial class ReleaseService(IVigilStore store, RoutingState routing, ReleaseNotifier notifier, TimeProvider time, ILogger<ReleaseService> logger)
 {
-    /// <summary>Validates and stores a release, sets the challenger alias, and takes its first decision.</summary>
+    /// <summary>Validates and stores a release with its flag and the challenger alias (one transaction), and takes its first decision.</summary>
     public async Task<Result<StoredRelease>> StartAsync(ReleasePlan plan, AuditContext who, CancellationToken ct)
     {
         var errors = ReleasePlanValidator.Validate(plan).ToList();
@@ -44,25 +43,13 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         var release = new StoredRelease(id, plan.Service, challenger, ReleaseStateMachine.Name(ReleasePhase.Pending), true,
             VigilJson.Serialize(plan), VigilJson.Serialize(ReleaseState.Initial), 1, who.At, who.At);
         var first = new ReleaseEvent(0, id, who.At, "none", ReleaseStateMachine.Name(ReleasePhase.Pending), who.Actor, who.Reason ?? "release started", null);
-        var created = await store.CreateReleaseAsync(release, first, who, ct);
+        // The release, its flag and the challenger alias are one store command: all of them or none.
+        var flag = ReleaseFlag.For(id, plan.Service, challenger);
+        var created = await store.StartReleaseAsync(
+            new ReleaseStart(release, first, new StoredFlag(flag.Key, plan.Service, VigilJson.Serialize(flag), 0, who.At)), who, ct);
         if (!created.IsSuccess)
         {
             return created;
-        }
-
-        var flag = ReleaseFlag.For(id, plan.Service, challenger);
-        await store.CreateFlagAsync(
-            new StoredFlag(flag.Key, plan.Service, VigilJson.Serialize(flag), 0, who.At),
-            who with { Reason = $"the release flag of {id}, created with the release" },
-            ct);
-
-        if (aliases.Challenger != challenger)
-        {
-            var next = aliases.With(AliasNames.Challenger, challenger);
-            if (next.IsSuccess)
-            {
-                await store.UpdateAliasesAsync(plan.Service, aliases.Revision, next.Value!, AuditActions.AliasSet, who with { Reason = $"challenger of release {id}" }, ct);
-            }
         }
 
         var ticked = await TickAsync(created.Value!, ct);
@@ -88,15 +75,14 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
                 return applied.Failure!;
             }
 
-            // The kill switch is the release flag: off first, so the challenger leaves traffic even if what follows fails
-            // (the controller then pauses the release from the flag); on again before a kill-switch pause is resumed.
-            if (kind == ReleaseCommandKind.KillSwitchOff || (kind == ReleaseCommandKind.Resume && state.Pause is { KillSwitch: true }))
-            {
-                await SetFlagAsync(release, enabled: kind == ReleaseCommandKind.Resume, who, ct);
-            }
-
+            // The kill switch is the release flag: it goes off with the pause, and on again with the resume of a kill-switch
+            // pause, in the same transaction. A controller that follows the flag (this replica's or another's) so never sees
+            // the flag on while the release is still paused by it, and never resumes it under the person's feet.
+            ReleaseFlagSwitch? flag = kind == ReleaseCommandKind.KillSwitchOff || (kind == ReleaseCommandKind.Resume && state.Pause is { KillSwitch: true })
+                ? new ReleaseFlagSwitch(kind == ReleaseCommandKind.Resume, who)
+                : null;
             var change = applied.Value!;
-            var saved = await PersistAsync(release, change.State, change.Transition, who, ct);
+            var saved = await PersistAsync(release, change.State, change.Transition, who, ct, flag);
             if (saved.Failure is { Kind: FailureKind.Conflict })
             {
                 continue;
@@ -104,7 +90,6 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
 
             if (saved.IsSuccess)
             {
-                await EffectAsync(saved.Value!, change.State, change.Transition.Reason, ct);
                 await RebuildAsync(ct);
             }
 
@@ -181,7 +166,6 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         {
             LastDecisions[release.Id] = decision;
             LogDecision(logger, release.Id, release.Service, decision.Kind.ToString(), decision.Reason);
-            await EffectAsync(saved.Value!, decision.State, decision.Reason, ct);
             await RebuildAsync(ct);
         }
 
@@ -245,9 +229,10 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         return new AnalysisSnapshot(now, samples, challenger ?? ArmCounts.Empty, control ?? ArmCounts.Empty, segments);
     }
 
-    private async Task<Result<StoredRelease>> PersistAsync(StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, CancellationToken ct)
+    private async Task<Result<StoredRelease>> PersistAsync(
+        StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, CancellationToken ct, ReleaseFlagSwitch? flag = null)
     {
-        var saved = await WriteAsync(release, next, transition, who, ct);
+        var saved = await WriteAsync(release, next, transition, who, flag, ct);
         if (saved.IsSuccess && transition.Action is ReleaseActions.RolledBack or ReleaseActions.Promoted or ReleaseActions.Aborted or ReleaseActions.Paused)
         {
             notifier.Notify(new ReleaseNotification(
@@ -258,38 +243,39 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
         return saved;
     }
 
-    private async Task<Result<StoredRelease>> WriteAsync(StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, CancellationToken ct)
+    /// <summary>
+    /// Persists a decision as one store command: the release's state and transition, the promotion's alias move, and the
+    /// release flag (switched by the kill switch, or off once the release ends).
+    /// </summary>
+    private async Task<Result<StoredRelease>> WriteAsync(StoredRelease release, ReleaseState next, ReleaseTransition transition, AuditContext who, ReleaseFlagSwitch? flag, CancellationToken ct)
     {
         var details = JsonSerializer.Serialize(new { transition.Triggers, transition.Promotion, transition.FirstBreachAt, transition.FromStep, transition.ToStep }, VigilJson.Options);
         var @event = new ReleaseEvent(0, release.Id, transition.At, release.Status, ReleaseStateMachine.Name(next.Phase), transition.Actor, transition.Reason, details);
-        if (next.Phase == ReleasePhase.Promoted)
+        if (next.IsTerminal)
         {
-            return await store.PromoteReleaseAsync(
-                release.Id,
-                release.Revision,
-                ReleaseStateMachine.Name(next.Phase),
-                VigilJson.Serialize(next),
-                @event,
-                transition.Action,
-                who with { Reason = transition.Reason },
-                ct);
+            // An ended release's flag is off: it routes nothing, and the flag list says so.
+            flag = new ReleaseFlagSwitch(false, new AuditContext(ReleaseActions.Controller, time.GetUtcNow(), $"release {release.Id} ended: {transition.Reason}"));
         }
 
-        return await store.UpdateReleaseAsync(
+        var update = new ReleaseUpdate(
             release.Id,
             release.Revision,
             ReleaseStateMachine.Name(next.Phase),
             !next.IsTerminal,
             VigilJson.Serialize(next),
             @event,
-            transition.Action,
-            who with { Reason = transition.Reason },
-            ct);
+            transition.Action)
+        {
+            Promote = next.Phase == ReleasePhase.Promoted,
+            Flag = flag,
+        };
+        return await store.ChangeReleaseAsync(update, who with { Reason = transition.Reason }, ct);
     }
 
     /// <summary>
-    /// Makes the persisted state true around the release: an ended release's flag goes off. (A promotion's alias move is part
-    /// of the persisted decision itself, <see cref="IVigilStore.PromoteReleaseAsync"/>.) Traffic follows the routing snapshot.
+    /// Makes the persisted state true around an ended release: its flag is off. The decision's own command switches it off
+    /// already (<see cref="IReleaseStore.ChangeReleaseAsync"/>); this completes a release an older Vigil ended without it.
+    /// Traffic follows the routing snapshot.
     /// </summary>
     private async Task EffectAsync(StoredRelease release, ReleaseState state, string reason, CancellationToken ct)
     {
@@ -315,8 +301,8 @@ public sealed partial class ReleaseService(IVigilStore store, RoutingState routi
 
     /// <summary>
     /// The same for a release the caller has just read (the controller's tick). The flag is read from the store, not the
-    /// routing snapshot: the kill switch writes the flag before the release's state, so a store read never sees a killed
-    /// release with its flag still on, while the snapshot may lag behind the state and would resume it.
+    /// routing snapshot: the kill switch writes the flag and the release's state in one transaction, so a store read never
+    /// sees them disagree, while the snapshot may lag behind the state and would resume it.
     /// </summary>
     public async Task FollowFlagAsync(StoredRelease release, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Retraining;
 using Vigil.Serving;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vigil.Audit;
 using Vigil.Monitoring;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Retraining;
 using Vigil.Serving;
@@ -255,7 +256,7 @@ public sealed class DetectionDrill(IVigilStore store, BackendCache backends, Tim
     }
 
     private static bool Picked(string requestId, DrillSpec spec) =>
-        spec.Kind == DrillDegradation.Shift || Vigil.Routing.Bucketing.IsIn("vigil-drill", requestId, (int)Math.Round(spec.Amount * 1_000_000));
+        spec.Kind == DrillDegradation.Shift || Vigil.Routing.Flags.Bucketing.IsIn("vigil-drill", requestId, (int)Math.Round(spec.Amount * 1_000_000));
 
     private async Task<Result<double[]>> ReplayAsync(ServiceDefinition service, ModelVersion version, List<JsonObject> inputs, CancellationToken ct)
     {

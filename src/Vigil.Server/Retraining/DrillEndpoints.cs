@@ -1,5 +1,4 @@
 using Vigil.Access;
-using Vigil.Releases;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 

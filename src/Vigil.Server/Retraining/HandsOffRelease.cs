@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Retraining;
 using Vigil.Server.Releases;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Releases;
 using Vigil.Retraining;

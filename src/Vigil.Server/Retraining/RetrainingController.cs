@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Retraining;
 using Vigil.Server.Hosting;
 

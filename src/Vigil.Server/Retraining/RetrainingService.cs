@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Retraining;
 
 namespace Vigil.Server.Retraining;

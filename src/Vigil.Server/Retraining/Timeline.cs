@@ -1,4 +1,5 @@
 using Vigil.Audit;
+using Vigil.Persistence;
 using Vigil.Retraining;
 
 namespace Vigil.Server.Retraining;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CsvHelper;
 using Parquet;
 using Parquet.Schema;
+using Vigil.Persistence;
 using Vigil.Registry;
 using Vigil.Retraining;
 

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using Vigil.Persistence;
 using Vigil.Releases;
 using Vigil.Routing;
 using Vigil.Routing.Flags;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Vigil.Persistence;
 using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Routing;

@@ -1,5 +1,4 @@
 using Vigil.Monitoring;
-using Vigil.Releases;
 
 namespace Vigil.Core.Tests.Monitoring;
 

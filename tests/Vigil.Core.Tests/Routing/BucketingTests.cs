@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CsCheck;
-using Vigil.Routing;
+using Vigil.Routing.Flags;
 
 namespace Vigil.Core.Tests.Routing;
 

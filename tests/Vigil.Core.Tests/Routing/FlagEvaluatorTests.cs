@@ -1,5 +1,4 @@
 using CsCheck;
-using Vigil.Routing;
 using Vigil.Routing.Flags;
 
 namespace Vigil.Core.Tests.Routing;

@@ -1,5 +1,3 @@
-using Vigil.Releases;
-
 namespace Vigil.Monitoring.Layers;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Vigil.Access;
 using Vigil.Monitoring.Layers;
+using Vigil.Persistence;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
 using Vigil.Server.ControlPlane;
@@ -68,7 +69,7 @@ public static class LayerEndpoints
         var every = TimeSpan.FromHours(1);
         if (step is not null)
         {
-            if (Vigil.Releases.Duration.TryParse(step, out var parsed) && parsed.Value > TimeSpan.Zero)
+            if (Duration.TryParse(step, out var parsed) && parsed.Value > TimeSpan.Zero)
             {
                 every = parsed.Value;
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Vigil.Monitoring;
 using Vigil.Monitoring.Layers;
+using Vigil.Persistence;
 using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Monitoring.Layers;

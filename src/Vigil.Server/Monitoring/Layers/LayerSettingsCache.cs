@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 using Vigil.Monitoring.Layers;
+using Vigil.Persistence;
 using Vigil.Server.Hosting;
 
 namespace Vigil.Server.Monitoring.Layers;

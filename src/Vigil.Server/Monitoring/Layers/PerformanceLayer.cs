@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vigil.Monitoring.Layers;
+using Vigil.Persistence;
 using Vigil.Predictions;
 
 namespace Vigil.Server.Monitoring.Layers;

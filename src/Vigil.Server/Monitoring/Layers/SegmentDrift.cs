@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Vigil.Monitoring;
 using Vigil.Predictions;
-using Vigil.Releases;
 using Vigil.Statistics;
 
 namespace Vigil.Server.Monitoring.Layers;

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Google.Protobuf;
 using Vigil.Access;
+using Vigil.Persistence;
 using Vigil.Pipelines;
 using Vigil.Server.Access;
 using Vigil.Server.Api;
